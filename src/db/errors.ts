@@ -54,7 +54,7 @@ export class StrataError extends Error {
   /** Returns a copy of this error with more details (for example the number of attempts made). */
   withDetails(extra: StrataErrorDetails): StrataError {
     const copy = new StrataError(this.code, this.message, { ...this.details, ...extra }, { cause: this.cause });
-    copy.stack = this.stack;
+    if (this.stack !== undefined) copy.stack = this.stack;
     return copy;
   }
 }

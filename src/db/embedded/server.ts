@@ -68,7 +68,8 @@ export class EmbeddedServer {
     const postmaster = await runningPostmaster(this.dataDir);
     const state = await readState(this.statePath);
     if (!postmaster || !state) return { state: 'stopped', dataDir: this.dataDir };
-    const owner = await readOwner(this.lockPath);
+    const recorded = await readOwner(this.lockPath);
+    const owner = recorded && (recorded.kind === 'daemon' || ownerAlive(recorded)) ? recorded : undefined;
     return { state: 'running', dataDir: this.dataDir, pid: postmaster.pid, port: postmaster.port, url: this.urlFor(state.password, postmaster.port), ...(owner ? { owner } : {}) };
   }
 

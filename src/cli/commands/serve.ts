@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../db/index.js';
+import { serve } from '../../service/index.js';
+import { fail, reasonOf } from '../fail.js';
+import { parsePort } from '../options.js';
+
+const SHUTDOWN_LIMIT_MS = 4500;
+
+function defaultPort(): number {
+  return process.env.PORT ? parsePort(process.env.PORT) : 3000;
+}
+
+async function run(opts: { port?: number; host: string }): Promise<void> {
+  const say = (line: string) => process.stdout.write(`strata: ${line}\n`);
+  const config = loadConfig();
+  const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config });
+  const db = service.connection;
+  say(`serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`strata: ${signal} again, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    say(`${signal}: draining requests and shutting down`);
+    setTimeout(() => {
+      process.stderr.write('strata: shutdown took too long, exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    service.close().then(
+      () => {
+        say('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`strata: shutdown failed: ${reasonOf(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the reference HTTP service (embedded PostgreSQL unless DATABASE_URL is set)')
+    .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)', parsePort)
+    .option('--host <host>', 'address to bind', process.env.HOST ?? '127.0.0.1')
+    .addHelpText('after', '\nExamples:\n  $ strata serve --port 8080\n  $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/app strata serve')
+    .action((opts: { port?: number; host: string }) => run(opts).catch(fail));
+}

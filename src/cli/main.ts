@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { dbCommand } from './commands/db.js';
+import { serveCommand } from './commands/serve.js';
+import { fail } from './fail.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('strata')
+  .description('production-grade persistence defaults for PostgreSQL and MariaDB')
+  .version(pkg.version, '-V, --version', 'print the version')
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    '\nEnvironment:\n  DATABASE_URL   external PostgreSQL (unset: embedded server under .strata/pg)\n  STRATA_HOME    folder for local state (default .strata)\n\nExample:\n  $ strata serve --port 8080',
+  );
+program.addCommand(serveCommand());
+program.addCommand(dbCommand());
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,86 @@
+import { StrataError } from './errors.js';
+
+/** Pool sizing and timeouts; every field has a safe default. */
+export interface PoolOptions {
+  /** Most connections the pool opens. Default 10 (`STRATA_POOL_MAX`). */
+  readonly max: number;
+  /** Close a connection idle this long. Default 10 000 ms (`STRATA_POOL_IDLE_TIMEOUT_MS`). */
+  readonly idleTimeoutMs: number;
+  /** Give up acquiring a connection after this long. Default 5 000 ms (`STRATA_POOL_CONNECT_TIMEOUT_MS`). */
+  readonly connectionTimeoutMs: number;
+  /** Server-side statement timeout; 0 disables it. Default 30 000 ms (`STRATA_STATEMENT_TIMEOUT_MS`). */
+  readonly statementTimeoutMs: number;
+  /** Shown in pg_stat_activity. Default `strata`. */
+  readonly applicationName: string;
+}
+
+/** Everything strata reads from the environment, validated once. */
+export interface StrataConfig {
+  /** External PostgreSQL; when absent strata runs its embedded server. */
+  readonly databaseUrl?: string;
+  /** MariaDB, when set. */
+  readonly mariadbUrl?: string;
+  /** Folder for local state (`STRATA_HOME`, default `.strata`). */
+  readonly home: string;
+  /** Port for the embedded server (`STRATA_PG_PORT`); default: remembered or free. */
+  readonly embeddedPort?: number;
+  readonly pool: PoolOptions;
+}
+
+export const DEFAULT_POOL: PoolOptions = {
+  max: 10,
+  idleTimeoutMs: 10_000,
+  connectionTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+  applicationName: 'strata',
+};
+
+function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new StrataError('CONFIG_INVALID', `${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, schemes: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new StrataError('CONFIG_INVALID', `${name} is not a valid URL`);
+  }
+  if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
+    throw new StrataError('CONFIG_INVALID', `${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/**
+ * Reads and validates strata's configuration from environment variables.
+ *
+ * @example
+ * const config = loadConfig(); // DATABASE_URL unset -> embedded PostgreSQL under .strata/pg
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres', 'postgresql']);
+  const mariadbUrl = url(env, 'MARIADB_URL', ['mysql', 'mariadb']);
+  const embeddedPort = integer(env, 'STRATA_PG_PORT', 1, 65535);
+  return {
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(mariadbUrl ? { mariadbUrl } : {}),
+    ...(embeddedPort !== undefined ? { embeddedPort } : {}),
+    home: env.STRATA_HOME || '.strata',
+    pool: {
+      max: integer(env, 'STRATA_POOL_MAX', 1, 1000) ?? DEFAULT_POOL.max,
+      idleTimeoutMs: integer(env, 'STRATA_POOL_IDLE_TIMEOUT_MS', 0, 86_400_000) ?? DEFAULT_POOL.idleTimeoutMs,
+      connectionTimeoutMs: integer(env, 'STRATA_POOL_CONNECT_TIMEOUT_MS', 0, 600_000) ?? DEFAULT_POOL.connectionTimeoutMs,
+      statementTimeoutMs: integer(env, 'STRATA_STATEMENT_TIMEOUT_MS', 0, 86_400_000) ?? DEFAULT_POOL.statementTimeoutMs,
+      applicationName: DEFAULT_POOL.applicationName,
+    },
+  };
+}

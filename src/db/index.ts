@@ -1,0 +1,14 @@
+export type { DialectCapabilities, Engine } from './capabilities.js';
+export { DEFAULT_POOL, loadConfig, type PoolOptions, type StrataConfig } from './config.js';
+export { type Connection, connect, redactUrl } from './connect.js';
+export type { Database, DatabaseState, PoolStats } from './database.js';
+export { EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
+export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type StrataErrorDetails } from './errors.js';
+export { openMariaDb } from './mariadb.js';
+export { openDatabase } from './open.js';
+export { freePort, isPortFree } from './ports.js';
+export { openPostgres } from './postgres.js';
+export { quoteIdent, quoteQualified } from './quote.js';
+export { RETRYABLE_CODES, type RetryInfo, type TransactionOptions, withTransaction } from './transaction.js';
+export { translateMariaDbError } from './translate-mariadb.js';
+export { translatePostgresError } from './translate-postgres.js';

@@ -1,0 +1,69 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { postgresCapabilities } from './capabilities.js';
+import { DEFAULT_POOL, type PoolOptions } from './config.js';
+import { ConstraintColumns } from './constraint-columns.js';
+import { type Database, databaseHandle } from './database.js';
+import { StrataError } from './errors.js';
+import { TranslatingDialect } from './translating-dialect.js';
+import { type ErrorPhase, translatePostgresError } from './translate-postgres.js';
+
+const INT8_OID = 20;
+
+/** int8 becomes a JavaScript bigint (never a lossy number); every other type keeps pg's parser. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function poolConfig(url: string, options: PoolOptions): pg.PoolConfig {
+  return {
+    connectionString: url,
+    max: options.max,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    connectionTimeoutMillis: options.connectionTimeoutMs,
+    application_name: options.applicationName,
+    ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
+    types,
+  };
+}
+
+function translator(constraints: ConstraintColumns) {
+  return async (err: unknown, phase: ErrorPhase): Promise<StrataError> => {
+    const translated = translatePostgresError(err, phase);
+    const d = translated.details;
+    if (translated.code !== 'CHECK_VIOLATION' || d.columns || !d.schema || !d.table || !d.constraint) return translated;
+    const columns = await constraints.lookup(d.schema, d.table, d.constraint);
+    return columns ? translated.withDetails({ columns }) : translated;
+  };
+}
+
+/**
+ * Connects to PostgreSQL: a Kysely instance over a node-postgres pool, errors translated.
+ *
+ * @example
+ * const database = await openPostgres('postgres://postgres@127.0.0.1:5432/app', { max: 20 });
+ */
+export async function openPostgres<DB>(url: string, options: Partial<PoolOptions> = {}): Promise<Database<DB>> {
+  const settings = { ...DEFAULT_POOL, ...options };
+  const pool = new pg.Pool(poolConfig(url, settings));
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })));
+  const db = new Kysely<DB>({ dialect });
+  try {
+    const { rows } = await sql<{ num: string; version: string }>`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`.execute(db);
+    const row = rows[0];
+    if (!row) throw new StrataError('CONNECTION_FAILED', 'the server returned no version');
+    return databaseHandle({
+      engine: 'postgres',
+      db,
+      capabilities: postgresCapabilities(Number(row.num), row.version),
+      poolStats: () => ({ max: settings.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    });
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw err;
+  }
+}
+

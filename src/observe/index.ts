@@ -1,0 +1,1 @@
+export { createRegistry, registerPoolMetrics } from './registry.js';

@@ -1,0 +1,47 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+import { uuidv7 } from 'uuidv7';
+import type { Database } from '../db/index.js';
+import { createRegistry, registerPoolMetrics } from '../observe/index.js';
+import { installProblemHandlers } from './problem.js';
+import { opsRoutes } from './routes/ops.js';
+
+export interface AppOptions {
+  readonly database: Database;
+  /** Fastify logger setting; `false` silences it (tests). Default: pino at LOG_LEVEL or info. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Metrics registry; default a fresh one with process metrics. */
+  readonly registry?: Registry;
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the reference service (not listening: call `listen`, or `inject` in tests).
+ *
+ * @example
+ * const app = await buildApp({ database, logger: false });
+ * const res = await app.inject({ method: 'GET', url: '/healthz' });
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const registry = options.registry ?? createRegistry();
+  registerPoolMetrics(registry, 'primary', () => options.database.poolStats());
+  const app = Fastify({
+    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  await app.register(opsRoutes, { database: options.database, registry });
+  return app;
+}

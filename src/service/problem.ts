@@ -1,0 +1,98 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isStrataError, type StrataErrorCode } from '../db/index.js';
+
+/** An RFC 9457 problem document, as every strata error response carries it. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: string;
+  readonly detail?: string;
+  readonly instance?: string;
+  readonly request_id?: string;
+  readonly errors?: readonly { readonly field: string; readonly message: string }[];
+}
+
+const DB_STATUS: Partial<Record<StrataErrorCode, number>> = {
+  UNIQUE_VIOLATION: 409,
+  FOREIGN_KEY_VIOLATION: 409,
+  CHECK_VIOLATION: 422,
+  NOT_NULL_VIOLATION: 422,
+  INVALID_DATA: 422,
+  SERIALIZATION_FAILURE: 503,
+  DEADLOCK: 503,
+  LOCK_TIMEOUT: 503,
+  STATEMENT_TIMEOUT: 503,
+  CONNECTION_LOST: 503,
+  CONNECTION_FAILED: 503,
+};
+
+const FASTIFY_CODES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Builds a problem document; `type` is a stable relative URI derived from the code. */
+export function problem(status: number, code: string, detail?: string, extra: Partial<Problem> = {}): Problem {
+  return {
+    type: `/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}
+
+/** Sends a problem+json response with the request's id and path. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, body: Problem): FastifyReply {
+  if (body.status === 503) reply.header('retry-after', '1');
+  return reply
+    .code(body.status)
+    .type('application/problem+json')
+    .send({ ...body, instance: request.url, request_id: request.id });
+}
+
+function fromError(error: FastifyError | Error): Problem {
+  if (isStrataError(error)) {
+    const status = DB_STATUS[error.code];
+    if (status) {
+      const cols = error.details.columns?.join(', ');
+      return problem(status, error.code, status < 500 ? `${error.message}${cols ? ` [${cols}]` : ''}` : 'the database is busy or unavailable; retry shortly');
+    }
+  }
+  const fe = error as FastifyError;
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (fe.code?.startsWith('FST_') ? 'BAD_REQUEST' : (fe.code ?? 'BAD_REQUEST'));
+    return problem(status, code, fe.message);
+  }
+  return problem(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it has been logged with this request id');
+}
+
+/** Makes every error and every unknown route answer with problem+json. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = fromError(error);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, body);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, problem(404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)));
+}

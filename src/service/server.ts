@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { type Connection, connect, isPortFree, loadConfig, StrataError, type StrataConfig } from '../db/index.js';
+import { buildApp } from './app.js';
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly config?: StrataConfig;
+  /** Called with one line for a person (startup and shutdown). */
+  readonly say?: (line: string) => void;
+}
+
+export interface RunningService {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly connection: Connection<unknown>;
+  /** Stops accepting requests, drains those in flight, closes the pool, stops the embedded server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the reference service: connects (DATABASE_URL or embedded), then listens.
+ *
+ * @example
+ * const service = await serve({ port: 3000, host: '127.0.0.1' });
+ * process.once('SIGINT', () => service.close());
+ */
+export async function serve(options: ServeOptions): Promise<RunningService> {
+  if (!(await isPortFree(options.port, options.host))) {
+    throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`);
+  }
+  const connection = await connect(options.config ?? loadConfig());
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ database: connection.database });
+    await app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    await connection.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`, {}, { cause: err });
+    }
+    throw err;
+  }
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    connection,
+    close: () => {
+      closing ??= app.close().finally(() => connection.close());
+      return closing;
+    },
+  };
+}

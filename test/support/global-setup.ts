@@ -1,0 +1,40 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { EmbeddedServer } from '../../src/db/index.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresAdminUrl: string;
+    mariadbUrl: string | undefined;
+  }
+}
+
+const say = (line: string) => process.stderr.write(`[strata tests] ${line}\n`);
+
+/** One PostgreSQL for the whole run: DATABASE_URL when set, else a throwaway embedded server. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const mariadbUrl = process.env.MARIADB_URL || undefined;
+  if (!mariadbUrl) {
+    if (process.env.STRATA_REQUIRE_MARIADB === '1') throw new Error('STRATA_REQUIRE_MARIADB=1 but MARIADB_URL is not set: the MariaDB tests would be skipped');
+    say('MARIADB_URL is not set: MariaDB tests are SKIPPED');
+  }
+  project.provide('mariadbUrl', mariadbUrl);
+
+  if (process.env.DATABASE_URL) {
+    say(`using DATABASE_URL for PostgreSQL tests`);
+    project.provide('postgresAdminUrl', process.env.DATABASE_URL);
+    return async () => undefined;
+  }
+  const home = await mkdtemp(join(tmpdir(), 'strata-test-'));
+  await chmod(home, 0o755);
+  const server = new EmbeddedServer({ home, database: 'postgres', settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+  const started = await server.start('process');
+  say(`started a throwaway embedded PostgreSQL on port ${started.port}`);
+  project.provide('postgresAdminUrl', started.url);
+  return async () => {
+    await server.stop();
+    await rm(home, { recursive: true, force: true });
+  };
+}
