@@ -1,5 +1,5 @@
 import { Kysely, MysqlDialect, sql } from 'kysely';
-import { createPool, type Pool, type PoolOptions as MysqlPoolOptions, type TypeCast } from 'mysql2';
+import { createPool, type PoolOptions as MysqlPoolOptions, type Pool, type TypeCast } from 'mysql2';
 import { mariadbCapabilities } from './capabilities.js';
 import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { type Database, databaseHandle } from './database.js';

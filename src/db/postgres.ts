@@ -5,8 +5,8 @@ import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { ConstraintColumns } from './constraint-columns.js';
 import { type Database, databaseHandle } from './database.js';
 import { StrataError } from './errors.js';
-import { TranslatingDialect } from './translating-dialect.js';
 import { type ErrorPhase, translatePostgresError } from './translate-postgres.js';
+import { TranslatingDialect } from './translating-dialect.js';
 
 const INT8_OID = 20;
 
@@ -52,7 +52,10 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })));
   const db = new Kysely<DB>({ dialect });
   try {
-    const { rows } = await sql<{ num: string; version: string }>`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`.execute(db);
+    const { rows } = await sql<{
+      num: string;
+      version: string;
+    }>`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`.execute(db);
     const row = rows[0];
     if (!row) throw new StrataError('CONNECTION_FAILED', 'the server returned no version');
     return databaseHandle({
@@ -66,4 +69,3 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
     throw err;
   }
 }
-

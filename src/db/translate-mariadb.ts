@@ -89,6 +89,9 @@ export function translateMariaDbError(err: unknown, phase: ErrorPhase = 'query')
   const code = codeFor(f, phase);
   const text = f.sqlMessage ?? f.message ?? '';
   const details = detailsFor(code, text);
-  const message = code === 'DATABASE_ERROR' || code.startsWith('CONNECTION') ? text : `${code.toLowerCase().replace(/_/g, ' ')}${details.constraint ? ` (${details.constraint})` : ''}`;
+  const message =
+    code === 'DATABASE_ERROR' || code.startsWith('CONNECTION')
+      ? text
+      : `${code.toLowerCase().replace(/_/g, ' ')}${details.constraint ? ` (${details.constraint})` : ''}`;
   return new StrataError(code, message, { ...(f.sqlState ? { sqlState: f.sqlState } : {}), ...details }, { cause: err });
 }

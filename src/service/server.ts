@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type Connection, connect, isPortFree, loadConfig, StrataError, type StrataConfig } from '../db/index.js';
+import { type Connection, connect, isPortFree, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
 import { buildApp } from './app.js';
 
 export interface ServeOptions {

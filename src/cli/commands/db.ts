@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { EmbeddedServer, loadConfig, openDatabase, redactUrl, StrataError, type StrataConfig } from '../../db/index.js';
+import { EmbeddedServer, loadConfig, openDatabase, redactUrl, type StrataConfig, StrataError } from '../../db/index.js';
 import { fail } from '../fail.js';
 
 const out = (line: string): void => {

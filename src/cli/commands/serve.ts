@@ -15,7 +15,9 @@ async function run(opts: { port?: number; host: string }): Promise<void> {
   const config = loadConfig();
   const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config });
   const db = service.connection;
-  say(`serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`);
+  say(
+    `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {

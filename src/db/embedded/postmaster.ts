@@ -41,7 +41,10 @@ export async function dataDirVersion(dataDir: string): Promise<number | undefine
 
 /** The most useful line of a server log: the last FATAL/ERROR/PANIC, else the last line. */
 export function lastProblem(log: string): string {
-  const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const bad = lines.filter((l) => /\b(FATAL|PANIC|ERROR)\b|could not|Permission denied/.test(l));
   return (bad.at(-1) ?? lines.at(-1) ?? 'no output').replace(/^.*?(FATAL|PANIC|ERROR):\s*/, '');
 }

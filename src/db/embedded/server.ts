@@ -70,7 +70,14 @@ export class EmbeddedServer {
     if (!postmaster || !state) return { state: 'stopped', dataDir: this.dataDir };
     const recorded = await readOwner(this.lockPath);
     const owner = recorded && (recorded.kind === 'daemon' || ownerAlive(recorded)) ? recorded : undefined;
-    return { state: 'running', dataDir: this.dataDir, pid: postmaster.pid, port: postmaster.port, url: this.urlFor(state.password, postmaster.port), ...(owner ? { owner } : {}) };
+    return {
+      state: 'running',
+      dataDir: this.dataDir,
+      pid: postmaster.pid,
+      port: postmaster.port,
+      url: this.urlFor(state.password, postmaster.port),
+      ...(owner ? { owner } : {}),
+    };
   }
 
   /**

@@ -1,0 +1,83 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedServer, StrataError } from '../../src/db/index.js';
+
+const homes: string[] = [];
+const servers: EmbeddedServer[] = [];
+
+async function newHome(): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), 'strata-embedded-'));
+  await chmod(home, 0o755);
+  homes.push(home);
+  return home;
+}
+
+async function query(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop().catch(() => undefined)));
+  await Promise.all(homes.splice(0).map((h) => rm(h, { recursive: true, force: true })));
+});
+
+describe('embedded PostgreSQL', () => {
+  it('keeps data across a restart of the server', async () => {
+    const home = await newHome();
+    const first = new EmbeddedServer({ home });
+    servers.push(first);
+    const { url } = await first.start('process');
+    await query(url, 'CREATE TABLE kept (v text)');
+    await query(url, "INSERT INTO kept VALUES ('survives restarts')");
+    await first.stop();
+    expect((await first.status()).state).toBe('stopped');
+
+    const second = new EmbeddedServer({ home });
+    servers.push(second);
+    const again = await second.start('process');
+    const { rows } = await query(again.url, 'SELECT v FROM kept');
+    expect(rows).toEqual([{ v: 'survives restarts' }]);
+  });
+
+  it('refuses a second owner of the same data directory while the first is alive', async () => {
+    const home = await newHome();
+    const server = new EmbeddedServer({ home });
+    servers.push(server);
+    await server.start('process');
+    await writeFile(join(home, 'pg.lock'), JSON.stringify({ pid: process.ppid, kind: 'process' }));
+    const err = await new EmbeddedServer({ home }).start('process').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StrataError);
+    expect((err as StrataError).code).toBe('EMBEDDED_IN_USE');
+    expect((err as StrataError).message).toContain(`strata process ${process.ppid}`);
+  });
+
+  it('takes over a server whose owner died (stale lock)', async () => {
+    const home = await newHome();
+    const server = new EmbeddedServer({ home });
+    servers.push(server);
+    const first = await server.start('process');
+    await writeFile(join(home, 'pg.lock'), JSON.stringify({ pid: 2 ** 22 + 7, kind: 'process' }));
+    const adopted = await new EmbeddedServer({ home }).start('process');
+    expect(adopted.port).toBe(first.port);
+    expect((await query(adopted.url, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('shares a server started as a daemon instead of starting another', async () => {
+    const home = await newHome();
+    const daemon = new EmbeddedServer({ home });
+    servers.push(daemon);
+    const started = await daemon.start('daemon');
+    const attached = await new EmbeddedServer({ home }).start('process');
+    expect(attached).toMatchObject({ attached: true, port: started.port });
+    expect((await daemon.status()).state).toBe('running');
+  });
+});
