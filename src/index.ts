@@ -1,0 +1,3 @@
+export * from './db/index.js';
+export * from './observe/index.js';
+export * from './service/index.js';
