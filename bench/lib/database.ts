@@ -16,7 +16,7 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   }
   const home = await mkdtemp(join(tmpdir(), 'strata-bench-'));
   await chmod(home, 0o755);
-  const server = new EmbeddedServer({ home });
+  const server = new EmbeddedServer({ home, notice: (line) => process.stderr.write(`bench: note: ${line}\n`) });
   const started = await server.start('process');
   return {
     url: started.url,

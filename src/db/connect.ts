@@ -33,12 +33,16 @@ export function redactUrl(url: string): string {
  * const conn = await connect();
  * try { await conn.database.ping(); } finally { await conn.close(); }
  */
-export async function connect<DB>(config: StrataConfig = loadConfig()): Promise<Connection<DB>> {
+export async function connect<DB>(config: StrataConfig = loadConfig(), notice?: (line: string) => void): Promise<Connection<DB>> {
   if (config.databaseUrl) {
     const database = await openPostgres<DB>(config.databaseUrl, config.pool);
     return { database, source: 'external', safeUrl: redactUrl(config.databaseUrl), close: () => database.close() };
   }
-  const server = new EmbeddedServer({ home: config.home, ...(config.embeddedPort !== undefined ? { port: config.embeddedPort } : {}) });
+  const server = new EmbeddedServer({
+    home: config.home,
+    ...(config.embeddedPort !== undefined ? { port: config.embeddedPort } : {}),
+    ...(notice ? { notice } : {}),
+  });
   const started = await server.start('process');
   const stopIfOwned = () => (started.attached ? Promise.resolve() : server.stop());
   let database: Database<DB>;

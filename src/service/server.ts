@@ -29,7 +29,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   if (!(await isPortFree(options.port, options.host))) {
     throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`);
   }
-  const connection = await connect(options.config ?? loadConfig());
+  const connection = await connect(options.config ?? loadConfig(), options.say);
   let app: FastifyInstance;
   try {
     app = await buildApp({ database: connection.database });

@@ -29,7 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const home = await mkdtemp(join(tmpdir(), 'strata-test-'));
   await chmod(home, 0o755);
-  const server = new EmbeddedServer({ home, database: 'postgres', settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+  const server = new EmbeddedServer({
+    home,
+    database: 'postgres',
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+    notice: say,
+  });
   const started = await server.start('process');
   say(`started a throwaway embedded PostgreSQL on port ${started.port}`);
   project.provide('postgresAdminUrl', started.url);

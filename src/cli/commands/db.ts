@@ -10,7 +10,11 @@ function embedded(config: StrataConfig): EmbeddedServer {
   if (config.databaseUrl) {
     throw new StrataError('CONFIG_INVALID', 'DATABASE_URL is set: strata only starts and stops its embedded server; unset it to manage that one');
   }
-  return new EmbeddedServer({ home: config.home, ...(config.embeddedPort !== undefined ? { port: config.embeddedPort } : {}) });
+  return new EmbeddedServer({
+    home: config.home,
+    ...(config.embeddedPort !== undefined ? { port: config.embeddedPort } : {}),
+    notice: (line) => process.stderr.write(`strata: note: ${line}\n`),
+  });
 }
 
 async function runningUrl(config: StrataConfig): Promise<string> {

@@ -13,7 +13,7 @@ function defaultPort(): number {
 async function run(opts: { port?: number; host: string }): Promise<void> {
   const say = (line: string) => process.stdout.write(`strata: ${line}\n`);
   const config = loadConfig();
-  const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config });
+  const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config, say: (line) => process.stderr.write(`strata: note: ${line}\n`) });
   const db = service.connection;
   say(
     `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,

@@ -1,6 +1,6 @@
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { StrataError } from '../errors.js';
 import { freePort, isPortFree } from '../ports.js';
@@ -9,6 +9,7 @@ import { postgresBinaries } from './binaries.js';
 import { serverUser } from './os-user.js';
 import { claimOwner, type Owner, ownerAlive, readOwner, releaseOwner } from './owner.js';
 import { dataDirVersion, lastProblem, runningPostmaster } from './postmaster.js';
+import { grantTraverse } from './reachable.js';
 import { run } from './run.js';
 import { newPassword, readState, writeState } from './state.js';
 
@@ -21,6 +22,8 @@ export interface EmbeddedServerOptions {
   readonly database?: string;
   /** Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for throwaway test servers. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Told about anything strata changed outside its own folder (folder permissions, as root). */
+  readonly notice?: (line: string) => void;
 }
 
 export type EmbeddedStatus =
@@ -120,6 +123,9 @@ export class EmbeddedServer {
   }
 
   private async bringUp(): Promise<EmbeddedStart> {
+    const { postgres } = await postgresBinaries();
+    const changed = await grantTraverse([dirname(postgres), this.home], await serverUser());
+    for (const dir of changed) this.options.notice?.(`gave the postgres system user pass-through access (o+x) to ${dir}`);
     const state = (await readState(this.statePath)) ?? { password: newPassword() };
     await this.ensureInitialised(state.password);
     let postmaster = await runningPostmaster(this.dataDir);
