@@ -1,19 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, isStrataError, openPostgres, StrataError, withTransaction } from '../../src/db/index.js';
+import { freePort, isStrataError, openPostgres, withTransaction } from '../../src/db/index.js';
+import { caught } from '../support/errors.js';
 import { usePostgres } from '../support/postgres.js';
 
 const pg = usePostgres();
-
-async function caught(run: () => Promise<unknown>): Promise<StrataError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StrataError);
-    return err as StrataError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('driver errors become typed errors (PostgreSQL)', () => {
   let db: Kysely<unknown>;

@@ -1,17 +1,8 @@
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
-import { StrataError, withTransaction } from '../../src/db/index.js';
+import { withTransaction } from '../../src/db/index.js';
+import { caught } from '../support/errors.js';
 import { describeMariaDb } from '../support/mariadb.js';
-
-async function caught(run: () => Promise<unknown>): Promise<StrataError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StrataError);
-    return err as StrataError;
-  }
-  throw new Error('expected an error');
-}
 
 describeMariaDb('MariaDB through Kysely', (maria) => {
   beforeAll(async () => {

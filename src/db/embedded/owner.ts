@@ -1,5 +1,6 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { StrataError } from '../errors.js';
+import { alive } from './alive.js';
 
 /** Who runs the embedded server: a strata process that stops it on exit, or a `strata db start` daemon. */
 export interface Owner {
@@ -8,15 +9,6 @@ export interface Owner {
 }
 
 export type Claim = 'claimed' | 'daemon';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function readOwner(lockPath: string): Promise<Owner | undefined> {
   try {

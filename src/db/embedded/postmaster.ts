@@ -1,18 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { alive } from './alive.js';
 
 export interface Postmaster {
   readonly pid: number;
   readonly port: number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Reads `postmaster.pid` and returns the server only when its process is alive. */
