@@ -1,3 +1,4 @@
+export * from './boundary/index.js';
 export * from './db/index.js';
 export * from './observe/index.js';
 export * from './service/index.js';

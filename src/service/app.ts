@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
+import { installProblemHandlers, registerRoutes } from '../boundary/index.js';
 import type { Database } from '../db/index.js';
 import { createRegistry, registerPoolMetrics } from '../observe/index.js';
-import { installProblemHandlers } from './problem.js';
+import type { ServiceDatabase } from './catalog/schema.js';
+import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
+import { productRoutes } from './routes/products.js';
 
 export interface AppOptions {
   readonly database: Database;
@@ -15,6 +20,8 @@ export interface AppOptions {
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number;
 }
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,6 +49,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app);
+  app.removeContentTypeParser('text/plain');
   await app.register(opsRoutes, { database: options.database, registry });
+  const routes = productRoutes(options.database.db as Kysely<ServiceDatabase>);
+  registerRoutes(app, routes);
+  docsRoutes(app, routes, VERSION);
   return app;
 }

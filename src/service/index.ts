@@ -1,3 +1,4 @@
 export { type AppOptions, buildApp } from './app.js';
-export { type Problem, problem, sendProblem } from './problem.js';
+export type { ProductRow, ServiceDatabase } from './catalog/schema.js';
+export { migrateService } from './migrate.js';
 export { type RunningService, type ServeOptions, serve } from './server.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Connection, connect, isPortFree, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
 import { buildApp } from './app.js';
+import { migrateService } from './migrate.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -32,6 +33,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const connection = await connect(options.config ?? loadConfig(), options.say);
   let app: FastifyInstance;
   try {
+    const { applied } = await migrateService(connection.database.db);
+    if (applied.length > 0) options.say?.(`applied migrations: ${applied.join(', ')}`);
     app = await buildApp({ database: connection.database });
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {

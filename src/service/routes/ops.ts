@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { problem, sendProblem } from '../../boundary/index.js';
 import type { Database } from '../../db/index.js';
-import { problem, sendProblem } from '../problem.js';
 
 export interface OpsRouteOptions {
   readonly database: Database;

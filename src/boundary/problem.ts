@@ -2,6 +2,33 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isStrataError, type StrataErrorCode } from '../db/index.js';
 
 /** An RFC 9457 problem document, as every strata error response carries it. */
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `price` or `tags.2`. */
+  readonly field: string;
+  /** Where the field was: the body, the query string, the path or a header. */
+  readonly in: 'body' | 'query' | 'path' | 'header';
+  readonly message: string;
+}
+
+/**
+ * Throw from a handler to answer with a problem document (4xx or 503); anything else thrown is a 500.
+ *
+ * @example
+ * throw new HttpProblem(412, 'VERSION_MISMATCH', 'the product changed since version 3');
+ */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly errors?: readonly FieldError[],
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(detail);
+  }
+}
+
 export interface Problem {
   readonly type: string;
   readonly title: string;
@@ -10,7 +37,7 @@ export interface Problem {
   readonly detail?: string;
   readonly instance?: string;
   readonly request_id?: string;
-  readonly errors?: readonly { readonly field: string; readonly message: string }[];
+  readonly errors?: readonly FieldError[];
 }
 
 const DB_STATUS: Partial<Record<StrataErrorCode, number>> = {
@@ -34,10 +61,12 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY_PROTO: 'MALFORMED_JSON',
 };
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  428: 'Precondition Required',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
@@ -71,6 +100,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, body: 
 }
 
 function fromError(error: FastifyError | Error): Problem {
+  if (error instanceof HttpProblem) return problem(error.status, error.code, error.message, error.errors ? { errors: error.errors } : {});
   if (isStrataError(error)) {
     const status = DB_STATUS[error.code];
     if (status) {
@@ -91,6 +121,7 @@ function fromError(error: FastifyError | Error): Problem {
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const body = fromError(error);
+    if (error instanceof HttpProblem && error.headers) reply.headers(error.headers);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(request, reply, body);
   });

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** The largest integer a JSON number carries exactly in every client (2^53 - 1). */
+export const MAX_JSON_INTEGER = Number.MAX_SAFE_INTEGER;
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * Money in integer minor units (cents), as a JSON integer from 0 to 2^53 - 1; parsed to bigint.
+ * Floats, numeric strings and larger values are rejected rather than rounded.
+ *
+ * @example
+ * z.strictObject({ price: money() }).parse({ price: 1999 }) // { price: 1999n }
+ */
+export function money() {
+  return z
+    .number({ error: 'must be an integer amount in minor units (e.g. cents)' })
+    .int({ error: 'must be a whole number of minor units, not a fraction' })
+    .min(0, { error: 'must not be negative' })
+    .max(MAX_JSON_INTEGER, { error: `must be at most ${MAX_JSON_INTEGER}` })
+    .transform((v) => BigInt(v));
+}
+
+/** ISO 4217 currency code, upper case, known to the runtime's ICU data. */
+export function currency() {
+  return z
+    .string()
+    .regex(/^[A-Z]{3}$/, { error: 'must be a three-letter ISO 4217 code in upper case' })
+    .refine((code) => CURRENCIES.has(code), { error: 'is not an ISO 4217 currency code' });
+}
+
+/** Non-empty text without control characters, at most `max` characters. */
+export function text(max: number, min = 1) {
+  return z
+    .string()
+    .min(min, { error: min === 1 ? 'must not be empty' : `must have at least ${min} characters` })
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), { error: 'must not contain control characters' });
+}
+
+/** A UUID in canonical form (path ids). */
+export function uuid() {
+  return z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: 'must be a UUID' });
+}
+
+/** A non-negative 32-bit integer count (stock, quantities). */
+export function count() {
+  return z.number({ error: 'must be an integer' }).int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' }).max(2_147_483_647, {
+    error: 'must be at most 2147483647',
+  });
+}

@@ -1,0 +1,8 @@
+export { renderDocsPage } from './docs-page.js';
+export { type Dto, defineOutput, isDto, type OutputDto } from './dto.js';
+export { count, currency, MAX_JSON_INTEGER, money, text, uuid } from './fields.js';
+export { type JsonSchema, toJsonSchema } from './json-schema.js';
+export { type ExtraOperation, type OpenApiDocument, type OpenApiInfo, openApiDocument } from './openapi.js';
+export { type FieldError, HttpProblem, installProblemHandlers, type Problem, problem, sendProblem } from './problem.js';
+export { defineRoute, type ReplyOf, type Responses, type Route, type RouteContext, type RouteSpec, registerRoutes, reply } from './route.js';
+export { fieldErrors, parseParts } from './validate.js';

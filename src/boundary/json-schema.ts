@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) for a zod schema, seen from the request side
+ * (`input`) or the response side (`output`). bigint is a JSON integer; Date a date-time string.
+ *
+ * @example
+ * toJsonSchema(z.object({ price: z.bigint() }), 'output') // { type: 'object', properties: { price: { type: 'integer' } }, ... }
+ */
+export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const type = ctx.zodSchema._zod.def.type;
+      if (type === 'bigint') ctx.jsonSchema.type = 'integer';
+      if (type === 'date') {
+        ctx.jsonSchema.type = 'string';
+        ctx.jsonSchema.format = 'date-time';
+      }
+      if (io === 'output' && ctx.jsonSchema.type === 'object' && ctx.jsonSchema.additionalProperties === undefined) {
+        ctx.jsonSchema.additionalProperties = false;
+      }
+    },
+  }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}

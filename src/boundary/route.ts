@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { type Dto, isDto, type OutputDto } from './dto.js';
+import { type JsonSchema, toJsonSchema } from './json-schema.js';
+import { type Location, parseParts } from './validate.js';
+
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Declared responses: an output DTO per success status, or `null` for an empty body. */
+export type Responses = Readonly<Record<number, OutputDto<z.ZodObject, never> | null>>;
+
+type In<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler returns: a declared status with exactly its DTO (or no body). Raw rows do not type-check. */
+export type ReplyOf<R extends Responses> = {
+  [K in keyof R & number]: {
+    readonly status: K;
+    readonly body: R[K] extends OutputDto<infer S, never> ? Dto<z.output<S>> : undefined;
+    readonly headers?: Readonly<Record<string, string>>;
+  };
+}[keyof R & number];
+
+export interface RouteContext<P, Q, B, H> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly headers: H;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+}
+
+export interface RouteSpec<P, Q, B, H, R extends Responses> {
+  readonly method: HttpMethod;
+  /** Fastify path syntax, e.g. `/products/:id`. */
+  readonly url: string;
+  readonly summary: string;
+  readonly tags?: readonly string[];
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly headers?: H;
+  readonly bodyLimit?: number;
+  readonly responses: R;
+  /** Problem statuses this route can answer with (documented in OpenAPI). */
+  readonly problems?: readonly number[];
+  handler(ctx: RouteContext<In<P>, In<Q>, In<B>, In<H>>): Promise<ReplyOf<R>>;
+}
+
+/** A declared route, erased to what registration and documentation need. */
+export interface Route {
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly schemas: Partial<Record<Location, z.ZodType>>;
+  readonly bodyLimit?: number;
+  readonly responses: Responses;
+  readonly problems: readonly number[];
+  readonly run: (
+    ctx: RouteContext<unknown, unknown, unknown, unknown>,
+  ) => Promise<{ status: number; body: unknown; headers?: Readonly<Record<string, string>> }>;
+}
+
+/**
+ * Declares a route whose input is validated and whose output is an output DTO.
+ *
+ * @example
+ * const getProduct = defineRoute({
+ *   method: 'GET', url: '/products/:id', summary: 'Fetch a product',
+ *   params: z.object({ id: uuid() }), responses: { 200: ProductOut },
+ *   handler: async ({ params }) => ({ status: 200, body: ProductOut.from(await load(params.id)) }),
+ * });
+ */
+export function defineRoute<
+  R extends Responses,
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, B, H, R>): Route {
+  const schemas: Partial<Record<Location, z.ZodType>> = {};
+  if (spec.params) schemas.path = spec.params;
+  if (spec.query) schemas.query = spec.query;
+  if (spec.body) schemas.body = spec.body;
+  if (spec.headers) schemas.header = spec.headers;
+  return {
+    method: spec.method,
+    url: spec.url,
+    summary: spec.summary,
+    tags: spec.tags ?? [],
+    schemas,
+    ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
+    responses: spec.responses,
+    problems: spec.problems ?? [],
+    run: spec.handler as Route['run'],
+  };
+}
+
+function responseSchemas(route: Route): Record<number, JsonSchema> {
+  const out: Record<number, JsonSchema> = {};
+  for (const [status, dto] of Object.entries(route.responses)) {
+    if (dto) out[Number(status)] = toJsonSchema(dto.schema, 'output');
+  }
+  return out;
+}
+
+const SOURCES: Record<Location, (r: FastifyRequest) => unknown> = {
+  path: (r) => r.params,
+  query: (r) => r.query,
+  body: (r) => r.body,
+  header: (r) => r.headers,
+};
+
+/** Registers declared routes on a Fastify instance: validate, run, send only DTOs. */
+export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+      schema: { response: responseSchemas(route) },
+      handler: async (request, reply) => {
+        const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
+        for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
+        const input = parseParts(parts) as Partial<Record<Location, unknown>>;
+        const result = await route.run({ params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
+        if (result.headers) reply.headers(result.headers);
+        reply.code(result.status);
+        if (result.body === undefined) return reply.send();
+        if (!isDto(result.body)) throw new Error(`${route.method} ${route.url} returned a value that is not an output DTO`);
+        return result.body;
+      },
+    });
+  }
+}
+
+/**
+ * A handler's answer: a status, its output DTO (or undefined for no body), optional headers.
+ *
+ * @example
+ * return reply(201, ProductOut.from(row), { location: `/products/${row.id}` });
+ */
+export function reply<const S extends number, B>(status: S, body: B, headers?: Readonly<Record<string, string>>) {
+  return { status, body, ...(headers ? { headers } : {}) };
+}

@@ -1,0 +1,109 @@
+import { type Kysely, sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { type Cursor, encodeCursor, type Sort } from './cursor.js';
+import type { ProductRow, ServiceDatabase } from './schema.js';
+
+export interface NewProduct {
+  readonly sku: string;
+  readonly name: string;
+  readonly description: string;
+  readonly price: bigint;
+  readonly currency: string;
+  readonly stock: number;
+  readonly tags: readonly string[];
+}
+
+export type ProductChanges = { readonly [K in keyof NewProduct]?: NewProduct[K] | undefined };
+
+export interface ProductFilter {
+  readonly q?: string;
+  readonly tag?: string;
+  readonly minPrice?: bigint;
+  readonly maxPrice?: bigint;
+  readonly sort: Sort;
+  readonly after?: Cursor;
+  readonly limit: number;
+}
+
+export interface ProductPage {
+  readonly rows: ProductRow[];
+  readonly nextCursor: string | null;
+}
+
+type Db = Kysely<ServiceDatabase>;
+
+export function insertProduct(db: Db, input: NewProduct): Promise<ProductRow> {
+  return db
+    .insertInto('products')
+    .values({ id: uuidv7(), ...input, tags: [...input.tags] })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findProduct(db: Db, id: string): Promise<ProductRow | undefined> {
+  return db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export type UpdateOutcome =
+  | { readonly status: 'updated'; readonly row: ProductRow }
+  | { readonly status: 'not_found' }
+  | { readonly status: 'version_mismatch'; readonly current: number };
+
+/** Updates when the stored version equals `expected` (or any version when `expected` is undefined). */
+export async function updateProduct(db: Db, id: string, expected: number | undefined, changes: ProductChanges): Promise<UpdateOutcome> {
+  const { tags, ...rest } = changes;
+  let query = db
+    .updateTable('products')
+    .set((eb) => ({ ...rest, ...(tags ? { tags: [...tags] } : {}), version: eb('version', '+', 1), updated_at: sql<Date>`clock_timestamp()` }))
+    .where('id', '=', id);
+  if (expected !== undefined) query = query.where('version', '=', expected);
+  const row = await query.returningAll().executeTakeFirst();
+  if (row) return { status: 'updated', row };
+  const current = await db.selectFrom('products').select('version').where('id', '=', id).executeTakeFirst();
+  return current ? { status: 'version_mismatch', current: current.version } : { status: 'not_found' };
+}
+
+export async function deleteProduct(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('products').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+const SORT_COLUMN = { created: 'id', price: 'price', name: 'name' } as const;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Keyset pagination in a stable order: the sort column, then id. */
+export async function listProducts(db: Db, filter: ProductFilter): Promise<ProductPage> {
+  const descending = filter.sort.startsWith('-');
+  const key = filter.sort.replace(/^-/, '') as keyof typeof SORT_COLUMN;
+  const column = SORT_COLUMN[key];
+  const direction = descending ? 'desc' : 'asc';
+  const cmp = descending ? '<' : '>';
+  let query = db.selectFrom('products').selectAll();
+  if (filter.q) {
+    const pattern = `%${escapeLike(filter.q)}%`;
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('sku', 'ilike', pattern), eb('description', 'ilike', pattern)]));
+  }
+  if (filter.tag) query = query.where(sql<boolean>`tags @> ARRAY[${filter.tag}]::text[]`);
+  if (filter.minPrice !== undefined) query = query.where('price', '>=', filter.minPrice);
+  if (filter.maxPrice !== undefined) query = query.where('price', '<=', filter.maxPrice);
+  if (filter.after) {
+    const { value, id } = filter.after;
+    query =
+      column === 'id'
+        ? query.where('id', cmp, id)
+        : query.where((eb) => eb(eb.refTuple(column, 'id'), cmp, eb.tuple(column === 'price' ? BigInt(value) : value, id)));
+  }
+  if (column !== 'id') query = query.orderBy(column, direction);
+  const rows = await query
+    .orderBy('id', direction)
+    .limit(filter.limit + 1)
+    .execute();
+  const more = rows.length > filter.limit;
+  const page = more ? rows.slice(0, filter.limit) : rows;
+  const last = page.at(-1);
+  const nextCursor = more && last ? encodeCursor({ sort: filter.sort, value: column === 'id' ? '' : String(last[column]), id: last.id }) : null;
+  return { rows: page, nextCursor };
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { count, currency, defineOutput, MAX_JSON_INTEGER, money, text, uuid } from '../../boundary/index.js';
+import type { ProductRow } from '../catalog/schema.js';
+import type { ProductPage as Page } from '../catalog/store.js';
+
+const sku = () =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'may contain letters, digits, dot, underscore and hyphen, starting with a letter or digit' });
+
+const tag = () => z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'must be 1-32 lower-case letters, digits or hyphens' });
+
+const tags = () =>
+  z
+    .array(tag())
+    .max(20, { error: 'must have at most 20 tags' })
+    .refine((t) => new Set(t).size === t.length, { error: 'must not repeat a tag' });
+
+/** POST /products body. Unknown fields (id, version, created_at, …) are rejected, never ignored. */
+export const ProductCreate = z.strictObject({
+  sku: sku(),
+  name: text(200),
+  description: text(5000, 0).default(''),
+  price: money(),
+  currency: currency(),
+  stock: count().default(0),
+  tags: tags().default([]),
+});
+
+/** PATCH /products/:id body: any subset of the writable fields, at least one. */
+export const ProductPatch = z
+  .strictObject({
+    sku: sku().optional(),
+    name: text(200).optional(),
+    description: text(5000, 0).optional(),
+    price: money().optional(),
+    currency: currency().optional(),
+    stock: count().optional(),
+    tags: tags().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' });
+
+const queryInteger = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, { error: `${name} must be a non-negative whole number` })
+    .transform((v) => BigInt(v))
+    .refine((v) => v <= BigInt(MAX_JSON_INTEGER), { error: `${name} must be at most ${MAX_JSON_INTEGER}` });
+
+/** GET /products query string. */
+export const ProductListQuery = z.strictObject({
+  q: text(100).optional(),
+  tag: tag().optional(),
+  min_price: queryInteger('min_price').optional(),
+  max_price: queryInteger('max_price').optional(),
+  sort: z.enum(['created', '-created', 'price', '-price', 'name', '-name']).default('created'),
+  cursor: z.string().max(512, { error: 'is too long' }).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, { error: 'must be a whole number from 1 to 100' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100, { error: 'must be from 1 to 100' })
+    .default(20),
+});
+
+export const ProductParams = z.strictObject({ id: uuid() });
+
+/** The If-Match header carries the version the client last saw: `"3"`, `3` or `*`. */
+export const IfMatchHeaders = z.object({ 'if-match': z.string().max(64).optional() });
+
+const productSchema = z.object({
+  id: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: z.bigint(),
+  currency: z.string(),
+  stock: z.number().int(),
+  tags: z.array(z.string()),
+  created_at: z.date(),
+  updated_at: z.date(),
+  version: z.number().int(),
+});
+
+/** The public view of a product: an allow-list; internal columns have no way out. */
+export const ProductOut = defineOutput('Product', productSchema, (row: ProductRow) => ({
+  id: row.id,
+  sku: row.sku,
+  name: row.name,
+  description: row.description,
+  price: row.price,
+  currency: row.currency,
+  stock: row.stock,
+  tags: row.tags,
+  created_at: row.created_at,
+  updated_at: row.updated_at,
+  version: row.version,
+}));
+
+export const ProductPageOut = defineOutput('ProductPage', z.object({ items: z.array(productSchema), next_cursor: z.string().nullable() }), (page: Page) => ({
+  items: page.rows.map((row) => ProductOut.from(row)),
+  next_cursor: page.nextCursor,
+}));

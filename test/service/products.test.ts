@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { newProduct, useService } from '../support/service.js';
+
+const svc = useService();
+const PRODUCT_KEYS = ['created_at', 'currency', 'description', 'id', 'name', 'price', 'sku', 'stock', 'tags', 'updated_at', 'version'];
+
+async function create(overrides: Record<string, unknown> = {}) {
+  const res = await svc.request({ method: 'POST', url: '/products', payload: newProduct(overrides) });
+  expect(res.statusCode).toBe(201);
+  return res.json() as Record<string, unknown> & { id: string; version: number };
+}
+
+describe('catalog CRUD', () => {
+  it('POST creates with a UUIDv7 id, Location and ETag; GET returns exactly the public fields', async () => {
+    const body = newProduct({ price: 9007199254740991, description: 'big', tags: ['a', 'b'] });
+    const res = await svc.request({ method: 'POST', url: '/products', payload: body });
+    expect(res.statusCode).toBe(201);
+    const created = res.json();
+    expect(created.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(res.headers.location).toBe(`/products/${created.id}`);
+    expect(res.headers.etag).toBe('"1"');
+    expect(Object.keys(created).sort()).toEqual(PRODUCT_KEYS);
+    expect(created).toMatchObject({ sku: body.sku, price: 9007199254740991, currency: 'EUR', stock: 5, tags: ['a', 'b'], version: 1 });
+    expect(res.body).toContain('"price":9007199254740991');
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const got = await svc.request({ method: 'GET', url: `/products/${created.id}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toEqual(created);
+    expect(got.headers.etag).toBe('"1"');
+  });
+
+  it('PATCH needs If-Match: 428 without, 412 on a stale version, 200 and a new ETag on the current one', async () => {
+    const p = await create();
+    const missing = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, payload: { stock: 1 } });
+    expect([missing.statusCode, missing.json().code]).toEqual([428, 'PRECONDITION_REQUIRED']);
+    const ok = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '"1"' }, payload: { stock: 1, name: 'Renamed' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ stock: 1, name: 'Renamed', version: 2 });
+    expect(ok.headers.etag).toBe('"2"');
+    expect(new Date(ok.json().updated_at).getTime()).toBeGreaterThan(new Date(p.updated_at as string).getTime());
+    const stale = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '"1"' }, payload: { stock: 2 } });
+    expect([stale.statusCode, stale.json().code, stale.headers.etag]).toEqual([412, 'VERSION_MISMATCH', '"2"']);
+    const any = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '*' }, payload: { stock: 3 } });
+    expect(any.json()).toMatchObject({ stock: 3, version: 3 });
+  });
+
+  it('DELETE answers 204, then the product is 404', async () => {
+    const p = await create();
+    expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}` })).statusCode).toBe(204);
+    const gone = await svc.request({ method: 'GET', url: `/products/${p.id}` });
+    expect([gone.statusCode, gone.json().code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
+    expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}` })).statusCode).toBe(404);
+  });
+
+  it('a duplicate SKU is a 409 naming the column', async () => {
+    const p = await create();
+    const dup = await svc.request({ method: 'POST', url: '/products', payload: newProduct({ sku: p.sku }) });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json()).toMatchObject({ code: 'UNIQUE_VIOLATION' });
+    expect(dup.json().detail).toContain('[sku]');
+  });
+});
+
+describe('catalog listing', () => {
+  it('pages through every matching product exactly once, in a stable order, for every sort', async () => {
+    const tag = `page-${Date.now().toString(36)}`;
+    const prices = [500, 100, 300, 100, 200, 500, 400, 100, 250, 300, 100];
+    const ids = [];
+    for (const [i, price] of prices.entries()) ids.push((await create({ price, tags: [tag], name: `n${i % 3}` })).id);
+    for (const sort of ['created', '-created', 'price', '-price', 'name', '-name']) {
+      const seen: { id: string; price: number; name: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/products?tag=${tag}&limit=3&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`;
+        const res = await svc.request({ method: 'GET', url });
+        expect(res.statusCode).toBe(200);
+        const page = res.json();
+        expect(Object.keys(page).sort()).toEqual(['items', 'next_cursor']);
+        seen.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen.map((p) => p.id).sort()).toEqual([...ids].sort());
+      const key = sort.replace('-', '') as 'created' | 'price' | 'name';
+      const value = (p: { id: string; price: number; name: string }) => (key === 'created' ? p.id : key === 'price' ? p.price : p.name);
+      const sorted = [...seen].sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.id < b.id ? -1 : 1));
+      expect(seen).toEqual(sort.startsWith('-') ? sorted.reverse() : sorted);
+    }
+  });
+
+  it('filters by text, tag and price range', async () => {
+    const tag = `filter-${Date.now().toString(36)}`;
+    await create({ name: 'Red Hammer', price: 1500, tags: [tag] });
+    await create({ name: 'Blue Hammer', price: 2500, tags: [tag] });
+    await create({ name: '100% Wrench', price: 3500, tags: [tag] });
+    const names = async (query: string) =>
+      ((await svc.request({ method: 'GET', url: `/products?tag=${tag}&sort=price&${query}` })).json().items as { name: string }[]).map((p) => p.name);
+    expect(await names('q=hammer')).toEqual(['Red Hammer', 'Blue Hammer']);
+    expect(await names('q=100%25')).toEqual(['100% Wrench']);
+    expect(await names('q=_')).toEqual([]);
+    expect(await names('min_price=2000')).toEqual(['Blue Hammer', '100% Wrench']);
+    expect(await names('min_price=2000&max_price=3000')).toEqual(['Blue Hammer']);
+  });
+
+  it('rejects a tampered cursor or one from another sort with 400', async () => {
+    await create();
+    const first = (await svc.request({ method: 'GET', url: '/products?limit=1&sort=price' })).json();
+    const other = await svc.request({ method: 'GET', url: `/products?limit=1&sort=name&cursor=${first.next_cursor}` });
+    expect([other.statusCode, other.json().code]).toEqual([400, 'INVALID_CURSOR']);
+    const junk = await svc.request({ method: 'GET', url: '/products?cursor=bm9wZQ' });
+    expect([junk.statusCode, junk.json().code]).toEqual([400, 'INVALID_CURSOR']);
+  });
+});
