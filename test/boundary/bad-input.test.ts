@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newProduct, useService } from '../support/service.js';
+
+const svc = useService();
+const json = { 'content-type': 'application/json' };
+
+interface Case {
+  readonly name: string;
+  readonly payload: string;
+  readonly headers?: Record<string, string>;
+  readonly status: number;
+  readonly code: string;
+  /** The field the problem must name (in `errors`), when the failure is about a field. */
+  readonly field?: string;
+}
+
+const body = (overrides: Record<string, unknown>, drop: string[] = []) => {
+  const b = newProduct(overrides);
+  for (const key of drop) delete b[key];
+  return JSON.stringify(b);
+};
+
+const cases: Case[] = [
+  { name: 'unknown field', payload: body({ colour: 'red' }), status: 400, code: 'VALIDATION_FAILED', field: 'colour' },
+  { name: 'mass-assigned id', payload: body({ id: '01900000-0000-7000-8000-000000000000' }), status: 400, code: 'VALIDATION_FAILED', field: 'id' },
+  { name: 'mass-assigned version', payload: body({ version: 99 }), status: 400, code: 'VALIDATION_FAILED', field: 'version' },
+  { name: 'internal column cost', payload: body({ cost: 1 }), status: 400, code: 'VALIDATION_FAILED', field: 'cost' },
+  { name: 'missing name', payload: body({}, ['name']), status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+  { name: 'name of wrong type', payload: body({ name: 42 }), status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+  { name: 'over-long name', payload: body({ name: 'x'.repeat(201) }), status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+  { name: 'over-long sku', payload: body({ sku: 'S'.repeat(65) }), status: 400, code: 'VALIDATION_FAILED', field: 'sku' },
+  { name: 'control characters', payload: body({ name: 'a\u0000b' }), status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+  { name: 'negative price', payload: body({ price: -1 }), status: 400, code: 'VALIDATION_FAILED', field: 'price' },
+  { name: 'fractional price', payload: body({ price: 19.99 }), status: 400, code: 'VALIDATION_FAILED', field: 'price' },
+  { name: 'price as a string', payload: body({ price: '1999' }), status: 400, code: 'VALIDATION_FAILED', field: 'price' },
+  { name: 'price beyond 2^53', payload: body({ price: 9007199254740993 }), status: 400, code: 'VALIDATION_FAILED', field: 'price' },
+  {
+    name: 'price beyond bigint',
+    payload: body({}).replace(/"price":\d+/, '"price":99999999999999999999999'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    field: 'price',
+  },
+  {
+    name: 'price in exponent form beyond range',
+    payload: body({}).replace(/"price":\d+/, '"price":1e300'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    field: 'price',
+  },
+  { name: 'lower-case currency', payload: body({ currency: 'eur' }), status: 400, code: 'VALIDATION_FAILED', field: 'currency' },
+  { name: 'unknown currency', payload: body({ currency: 'XYZ' }), status: 400, code: 'VALIDATION_FAILED', field: 'currency' },
+  { name: 'negative stock', payload: body({ stock: -3 }), status: 400, code: 'VALIDATION_FAILED', field: 'stock' },
+  { name: 'stock beyond int', payload: body({ stock: 2 ** 31 }), status: 400, code: 'VALIDATION_FAILED', field: 'stock' },
+  { name: 'bad tag', payload: body({ tags: ['ok', 'Not OK'] }), status: 400, code: 'VALIDATION_FAILED', field: 'tags.1' },
+  { name: 'too many tags', payload: body({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }), status: 400, code: 'VALIDATION_FAILED', field: 'tags' },
+  { name: 'body is an array', payload: '[]', status: 400, code: 'VALIDATION_FAILED', field: '(body)' },
+  { name: 'body is null', payload: 'null', status: 400, code: 'VALIDATION_FAILED', field: '(body)' },
+  { name: 'malformed JSON', payload: '{"sku": "A",', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'empty body', payload: '', status: 400, code: 'MALFORMED_JSON' },
+  { name: '__proto__ key', payload: '{"__proto__": {"admin": true}, "sku": "A"}', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'constructor.prototype key', payload: '{"constructor": {"prototype": {"admin": true}}}', status: 400, code: 'MALFORMED_JSON' },
+  {
+    name: 'wrong content type',
+    payload: 'sku=A',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  { name: 'text/plain', payload: body({}), headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'oversized body', payload: body({ description: 'x'.repeat(70_000) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+];
+
+describe('bad input gets a 4xx problem naming the field and writes nothing', () => {
+  let target: { id: string };
+  beforeAll(async () => {
+    target = (await svc.request({ method: 'POST', url: '/products', payload: newProduct() })).json();
+  });
+
+  it.each(cases)('POST /products: $name', async (c) => {
+    const before = await svc.rowCount();
+    const res = await svc.request({ method: 'POST', url: '/products', headers: c.headers ?? json, payload: c.payload });
+    expect(res.statusCode).toBe(c.status);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const problem = res.json();
+    expect(problem).toMatchObject({ status: c.status, code: c.code });
+    if (c.field) expect(problem.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+    expect(await svc.rowCount()).toBe(before);
+  });
+
+  it.each(cases.filter((c) => c.status === 400 && c.field && !['(body)', 'name'].includes(c.field) && !c.name.startsWith('mass')))(
+    'PATCH /products/:id: $name',
+    async (c) => {
+      const patch = JSON.parse(c.payload) as Record<string, unknown>;
+      const only = c.field ? c.field.split('.')[0] : undefined;
+      const payload = only && only in patch ? JSON.stringify({ [only]: patch[only] }) : c.payload;
+      const res = await svc.request({ method: 'PATCH', url: `/products/${target.id}`, headers: { ...json, 'if-match': '*' }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(c.field);
+      const row = await svc.db.selectFrom('products').select('version').where('id', '=', target.id).executeTakeFirstOrThrow();
+      expect(row.version).toBe(1);
+    },
+  );
+
+  it('PATCH with an empty body or a malformed If-Match is a 400 naming the problem', async () => {
+    const empty = await svc.request({ method: 'PATCH', url: `/products/${target.id}`, headers: { 'if-match': '*' }, payload: {} });
+    expect([empty.statusCode, empty.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    const badTag = await svc.request({ method: 'PATCH', url: `/products/${target.id}`, headers: { 'if-match': 'v1' }, payload: { stock: 1 } });
+    expect(badTag.statusCode).toBe(400);
+    expect(badTag.json().errors[0]).toMatchObject({ field: 'if-match', in: 'header' });
+  });
+
+  it('bad query strings and path ids are 400s naming the parameter', async () => {
+    for (const [url, field] of [
+      ['/products?limit=1000', 'limit'],
+      ['/products?min_price=-5', 'min_price'],
+      ['/products?min_price=1.5', 'min_price'],
+      ['/products?sort=cost', 'sort'],
+      ['/products?internal=1', 'internal'],
+      ['/products/123', 'id'],
+    ] as const) {
+      const res = await svc.request({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(
+        res.json().errors.map((e: { field: string }) => e.field),
+        url,
+      ).toContain(field);
+    }
+  });
+});
