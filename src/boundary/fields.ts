@@ -29,13 +29,19 @@ export function currency() {
     .refine((code) => CURRENCIES.has(code), { error: 'is not an ISO 4217 currency code' });
 }
 
+/** C0 controls other than tab, line feed and carriage return, and DEL. */
+function isControl(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
+}
+
 /** Non-empty text without control characters, at most `max` characters. */
 export function text(max: number, min = 1) {
   return z
     .string()
     .min(min, { error: min === 1 ? 'must not be empty' : `must have at least ${min} characters` })
     .max(max, { error: `must be at most ${max} characters` })
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), { error: 'must not contain control characters' });
+    .refine((s) => ![...s].some(isControl), { error: 'must not contain control characters' });
 }
 
 /** A UUID in canonical form (path ids). */
