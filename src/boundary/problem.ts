@@ -42,6 +42,8 @@ export interface Problem {
 
 const DB_STATUS: Partial<Record<StrataErrorCode, number>> = {
   UNIQUE_VIOLATION: 409,
+  RESTORE_CONFLICT: 409,
+  NOT_FOUND: 404,
   FOREIGN_KEY_VIOLATION: 409,
   CHECK_VIOLATION: 422,
   NOT_NULL_VIOLATION: 422,

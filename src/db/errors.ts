@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   'EMBEDDED_FAILED',
   'EMBEDDED_NOT_RUNNING',
   'PORT_IN_USE',
+  'NOT_FOUND',
+  'RESTORE_CONFLICT',
+  'SOFT_DELETE_SETUP',
 ] as const;
 
 export type StrataErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,7 @@
 export type { DialectCapabilities, Engine } from './capabilities.js';
 export { DEFAULT_POOL, loadConfig, type PoolOptions, type StrataConfig } from './config.js';
 export { type Connection, connect, redactUrl } from './connect.js';
+export { setWriteContext, type WriteContext } from './context.js';
 export type { Database, DatabaseState, PoolStats } from './database.js';
 export { EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
 export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type StrataErrorDetails } from './errors.js';

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { enableSoftDelete } from '../../src/softdelete/index.js';
 import { newProduct, useService } from '../support/service.js';
 
 const svc = useService();
@@ -22,11 +23,14 @@ async function hit(label: string, options: Parameters<typeof svc.request>[0]): P
 
 describe('no internal column ever leaves the service', () => {
   beforeAll(async () => {
-    await sql`ALTER TABLE products ADD COLUMN internal_secret text NOT NULL DEFAULT ${sql.lit(SENTINELS[0])},
+    await sql`ALTER TABLE products_all ADD COLUMN internal_secret text NOT NULL DEFAULT ${sql.lit(SENTINELS[0])},
       ADD COLUMN password_hash text NOT NULL DEFAULT ${sql.lit(SENTINELS[1])},
       ADD COLUMN tenant_id text NOT NULL DEFAULT ${sql.lit(SENTINELS[2])}`.execute(svc.db);
+    await enableSoftDelete(svc.db, { table: 'products' });
     const a = (await svc.request({ method: 'POST', url: '/products', payload: newProduct() })).json();
     const b = (await svc.request({ method: 'POST', url: '/products', payload: newProduct() })).json();
+    const visible = await sql<{ internal_secret: string }>`SELECT internal_secret FROM products WHERE id = ${a.id}`.execute(svc.db);
+    expect(visible.rows).toEqual([{ internal_secret: SENTINELS[0] }]);
     await sql`UPDATE products SET supplier_ref = ${SENTINELS[3]}, internal_notes = ${SENTINELS[4]}, cost = ${SENTINEL_COST}`.execute(svc.db);
 
     const json = { 'content-type': 'application/json' };
@@ -50,6 +54,12 @@ describe('no internal column ever leaves the service', () => {
     await hit('PATCH 409', { method: 'PATCH', url: `/products/${b.id}`, headers: { 'if-match': '*' }, payload: { sku: a.sku } });
     await hit('DELETE 204', { method: 'DELETE', url: `/products/${b.id}` });
     await hit('DELETE 404', { method: 'DELETE', url: `/products/${b.id}` });
+    await hit('GET deleted list', { method: 'GET', url: '/admin/products/deleted' });
+    await hit('POST restore 200', { method: 'POST', url: `/products/${b.id}/restore` });
+    await svc.request({ method: 'DELETE', url: `/products/${b.id}` });
+    await svc.request({ method: 'POST', url: '/products', payload: newProduct({ sku: b.sku }) });
+    await hit('POST restore 409', { method: 'POST', url: `/products/${b.id}/restore` });
+    await hit('POST restore 404', { method: 'POST', url: '/products/01900000-0000-7000-8000-000000000000/restore' });
     await hit('openapi', { method: 'GET', url: '/openapi.json' });
     await hit('docs', { method: 'GET', url: '/docs' });
     await hit('healthz', { method: 'GET', url: '/healthz' });
@@ -81,10 +91,14 @@ describe('no internal column ever leaves the service', () => {
           label,
         ).toBe(true);
         for (const required of ['type', 'title', 'status', 'code']) expect(keys, label).toContain(required);
+      } else if (label === 'GET deleted list') {
+        expect(Object.keys(res.json()).sort(), label).toEqual(PAGE_KEYS);
+        expect(res.json().items.length, label).toBeGreaterThan(0);
+        for (const item of res.json().items) expect(Object.keys(item).sort(), label).toEqual([...PRODUCT_KEYS, 'deleted_at', 'deleted_by'].sort());
       } else if (label.startsWith('GET list')) {
         expect(Object.keys(res.json()).sort(), label).toEqual(PAGE_KEYS);
         for (const item of res.json().items) expect(Object.keys(item).sort(), label).toEqual(PRODUCT_KEYS);
-      } else if (/^(POST|GET|PATCH) 20\d$/.test(label)) {
+      } else if (/^(POST|GET|PATCH|POST restore) 20\d$/.test(label)) {
         expect(Object.keys(res.json()).sort(), label).toEqual(PRODUCT_KEYS);
       }
     }

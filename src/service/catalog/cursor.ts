@@ -2,7 +2,7 @@ import { HttpProblem } from '../../boundary/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export type SortKey = 'created' | 'price' | 'name';
+export type SortKey = 'created' | 'price' | 'name' | 'deleted';
 export type Sort = SortKey | `-${SortKey}`;
 
 export interface Cursor {
@@ -29,7 +29,7 @@ export function decodeCursor(text: string, sort: Sort): Cursor {
   }
   const [cursorSort, value, id] = parsed as [string, string, string];
   const key = cursorSort.replace(/^-/, '');
-  if (!UUID.test(id) || (key === 'price' && !/^\d{1,19}$/.test(value))) {
+  if (!UUID.test(id) || (key === 'price' && !/^\d{1,19}$/.test(value)) || (key === 'deleted' && Number.isNaN(Date.parse(value)))) {
     throw new HttpProblem(400, 'INVALID_CURSOR', 'cursor is not one this API issued', [{ field: 'cursor', in: 'query', message: 'is malformed' }]);
   }
   if (cursorSort !== sort) {

@@ -18,9 +18,20 @@ export interface ProductsTable {
   version: ColumnType<number, never, number>;
 }
 
-/** The reference service's database, as Kysely sees it. */
+/** Soft-delete bookkeeping, present on `products_all` and `products_deleted` only. */
+export interface SoftDeleteColumns {
+  deleted_at: ColumnType<Date | null, never, never>;
+  deleted_by: ColumnType<string | null, never, never>;
+  deleted_batch: ColumnType<string | null, never, never>;
+}
+
+/** The reference service's database, as Kysely sees it: `products` holds live rows only. */
 export interface ServiceDatabase {
   products: ProductsTable;
+  products_all: ProductsTable & SoftDeleteColumns;
+  products_deleted: ProductsTable & SoftDeleteColumns;
 }
 
 export type ProductRow = Selectable<ProductsTable>;
+
+export type DeletedProductRow = Selectable<ProductsTable & SoftDeleteColumns>;

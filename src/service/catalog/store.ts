@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { type Cursor, encodeCursor, type Sort } from './cursor.js';
-import type { ProductRow, ServiceDatabase } from './schema.js';
+import type { DeletedProductRow, ProductRow, ServiceDatabase } from './schema.js';
 
 export interface NewProduct {
   readonly sku: string;
@@ -105,5 +105,20 @@ export async function listProducts(db: Db, filter: ProductFilter): Promise<Produ
   const page = more ? rows.slice(0, filter.limit) : rows;
   const last = page.at(-1);
   const nextCursor = more && last ? encodeCursor({ sort: filter.sort, value: column === 'id' ? '' : String(last[column]), id: last.id }) : null;
+  return { rows: page, nextCursor };
+}
+
+/** Deleted products, most recently deleted first (keyset on deleted_at, id). */
+export async function listDeletedProducts(db: Db, limit: number, after?: Cursor): Promise<{ rows: DeletedProductRow[]; nextCursor: string | null }> {
+  let query = db.selectFrom('products_deleted').selectAll();
+  if (after) query = query.where((eb) => eb(eb.refTuple('deleted_at', 'id'), '<', eb.tuple(new Date(after.value), after.id)));
+  const rows = await query
+    .orderBy('deleted_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > limit && last?.deleted_at ? encodeCursor({ sort: '-deleted', value: last.deleted_at.toISOString(), id: last.id }) : null;
   return { rows: page, nextCursor };
 }

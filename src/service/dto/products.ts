@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { count, currency, defineOutput, MAX_JSON_INTEGER, money, text, uuid } from '../../boundary/index.js';
-import type { ProductRow } from '../catalog/schema.js';
+import type { DeletedProductRow, ProductRow } from '../catalog/schema.js';
 import type { ProductPage as Page } from '../catalog/store.js';
 
 const sku = () =>
@@ -103,3 +103,26 @@ export const ProductPageOut = defineOutput('ProductPage', z.object({ items: z.ar
   items: page.rows.map((row) => ProductOut.from(row)),
   next_cursor: page.nextCursor,
 }));
+
+const deletedProductSchema = productSchema.extend({ deleted_at: z.date(), deleted_by: z.string() });
+
+/** A deleted product as the admin listing shows it: the public fields plus when and by whom. */
+export const DeletedProductOut = defineOutput('DeletedProduct', deletedProductSchema, (row: DeletedProductRow) => ({
+  ...ProductOut.from(row),
+  deleted_at: row.deleted_at ?? new Date(0),
+  deleted_by: row.deleted_by ?? 'unknown',
+}));
+
+export const DeletedProductPageOut = defineOutput(
+  'DeletedProductPage',
+  z.object({ items: z.array(deletedProductSchema), next_cursor: z.string().nullable() }),
+  (page: { rows: DeletedProductRow[]; nextCursor: string | null }) => ({
+    items: page.rows.map((row) => DeletedProductOut.from(row)),
+    next_cursor: page.nextCursor,
+  }),
+);
+
+export const DeletedListQuery = z.strictObject({
+  cursor: z.string().max(512, { error: 'is too long' }).optional(),
+  limit: ProductListQuery.shape.limit,
+});

@@ -1,9 +1,21 @@
 import type { Kysely } from 'kysely';
 import { defineRoute, HttpProblem, type Route, reply } from '../../boundary/index.js';
+import { isStrataError } from '../../db/index.js';
+import { restore } from '../../softdelete/index.js';
 import { decodeCursor } from '../catalog/cursor.js';
 import type { ServiceDatabase } from '../catalog/schema.js';
-import { deleteProduct, findProduct, insertProduct, listProducts, updateProduct } from '../catalog/store.js';
-import { IfMatchHeaders, ProductCreate, ProductListQuery, ProductOut, ProductPageOut, ProductParams, ProductPatch } from '../dto/products.js';
+import { deleteProduct, findProduct, insertProduct, listDeletedProducts, listProducts, updateProduct } from '../catalog/store.js';
+import {
+  DeletedListQuery,
+  DeletedProductPageOut,
+  IfMatchHeaders,
+  ProductCreate,
+  ProductListQuery,
+  ProductOut,
+  ProductPageOut,
+  ProductParams,
+  ProductPatch,
+} from '../dto/products.js';
 
 const BODY_LIMIT = 64 * 1024;
 const tags = ['products'];
@@ -107,9 +119,38 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       },
     }),
     defineRoute({
+      method: 'POST',
+      url: '/products/:id/restore',
+      summary: 'Restore a soft-deleted product (409 when a live product now holds its SKU)',
+      tags,
+      params: ProductParams,
+      responses: { 200: ProductOut },
+      problems: [404, 409],
+      handler: async ({ params }) => {
+        await restore(db, 'products', params.id).catch((err: unknown) => {
+          throw isStrataError(err, 'NOT_FOUND') ? notFound(params.id) : err;
+        });
+        const row = await findProduct(db, params.id);
+        if (!row) throw notFound(params.id);
+        return reply(200, ProductOut.from(row), { etag: etag(row.version) });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/admin/products/deleted',
+      summary: 'List soft-deleted products, most recently deleted first',
+      tags: ['admin'],
+      query: DeletedListQuery,
+      responses: { 200: DeletedProductPageOut },
+      handler: async ({ query }) => {
+        const after = query.cursor !== undefined ? decodeCursor(query.cursor, '-deleted') : undefined;
+        return reply(200, DeletedProductPageOut.from(await listDeletedProducts(db, query.limit, after)));
+      },
+    }),
+    defineRoute({
       method: 'DELETE',
       url: '/products/:id',
-      summary: 'Delete a product',
+      summary: 'Soft-delete a product (restore with POST /products/:id/restore)',
       tags,
       params: ProductParams,
       responses: { 204: null },
