@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { dbCommand } from './commands/db.js';
 import { serveCommand } from './commands/serve.js';
+import { softDeleteCommand } from './commands/softdelete.js';
 import { fail } from './fail.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,4 +17,5 @@ const program = new Command('strata')
   );
 program.addCommand(serveCommand());
 program.addCommand(dbCommand());
+program.addCommand(softDeleteCommand());
 program.parseAsync(process.argv).catch(fail);
