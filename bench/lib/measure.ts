@@ -25,3 +25,17 @@ export async function alternate(rounds: number, measures: readonly (() => Promis
   }
   return best;
 }
+
+/** Median of latencies in milliseconds. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Milliseconds one call of `task` takes. */
+export async function timed(task: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await task();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}

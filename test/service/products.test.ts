@@ -111,3 +111,46 @@ describe('catalog listing', () => {
     expect([junk.statusCode, junk.json().code]).toEqual([400, 'INVALID_CURSOR']);
   });
 });
+
+describe('catalog soft deletes', () => {
+  it('DELETE is soft: 204, then 404; restore brings it back; the admin listing shows deleted products', async () => {
+    const p = await create();
+    expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}` })).statusCode).toBe(204);
+    expect((await svc.request({ method: 'GET', url: `/products/${p.id}` })).statusCode).toBe(404);
+    const listed = (await svc.request({ method: 'GET', url: '/admin/products/deleted?limit=100' })).json();
+    const entry = listed.items.find((i: { id: string }) => i.id === p.id);
+    expect(entry).toMatchObject({ id: p.id, sku: p.sku, deleted_by: 'unknown' });
+    expect(entry.deleted_at).toMatch(/Z$/);
+    const restored = await svc.request({ method: 'POST', url: `/products/${p.id}/restore` });
+    expect(restored.statusCode).toBe(200);
+    expect(restored.json()).toMatchObject({ id: p.id, sku: p.sku });
+    expect((await svc.request({ method: 'GET', url: `/products/${p.id}` })).statusCode).toBe(200);
+  });
+
+  it('a SKU can be reused after a delete; restoring the old product then is a 409 and changes nothing', async () => {
+    const old = await create();
+    await svc.request({ method: 'DELETE', url: `/products/${old.id}` });
+    const fresh = await create({ sku: old.sku });
+    const conflict = await svc.request({ method: 'POST', url: `/products/${old.id}/restore` });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json()).toMatchObject({ code: 'RESTORE_CONFLICT' });
+    expect((await svc.request({ method: 'GET', url: `/products/${old.id}` })).statusCode).toBe(404);
+    expect((await svc.request({ method: 'GET', url: `/products/${fresh.id}` })).json()).toMatchObject({ sku: old.sku });
+  });
+
+  it('restore of an unknown id is a 404; the deleted listing pages with a cursor', async () => {
+    const missing = await svc.request({ method: 'POST', url: '/products/01900000-0000-7000-8000-000000000000/restore' });
+    expect([missing.statusCode, missing.json().code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
+    for (let i = 0; i < 3; i++) await svc.request({ method: 'DELETE', url: `/products/${(await create()).id}` });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await svc.request({ method: 'GET', url: `/admin/products/deleted?limit=2${cursor ? `&cursor=${cursor}` : ''}` });
+      expect(res.statusCode).toBe(200);
+      seen.push(...res.json().items.map((i: { id: string }) => i.id));
+      cursor = res.json().next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+  });
+});

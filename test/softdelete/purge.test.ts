@@ -60,7 +60,9 @@ describe('purging old soft-deleted rows', () => {
     expect(writes).toBeGreaterThan(8);
     expect(await oldDeletedCount(db)).toBe(0);
     const kept = await sql<{ live: number; recent: number }>`
-      SELECT count(*) FILTER (WHERE deleted_at IS NULL AND sku LIKE 'live-%')::int AS live, count(*) FILTER (WHERE sku = 'recent-1')::int AS recent FROM events_all`.execute(db);
+      SELECT count(*) FILTER (WHERE deleted_at IS NULL AND sku LIKE 'live-%')::int AS live, count(*) FILTER (WHERE sku = 'recent-1')::int AS recent FROM events_all`.execute(
+      db,
+    );
     expect(kept.rows[0]).toEqual({ live: 100, recent: 1 });
   }, 180_000);
 

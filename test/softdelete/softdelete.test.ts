@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isStrataError, setWriteContext, type StrataError, withTransaction } from '../../src/db/index.js';
+import { isStrataError, type StrataError, setWriteContext, withTransaction } from '../../src/db/index.js';
 import { enableSoftDelete, onlyDeleted, restore, withDeleted } from '../../src/softdelete/index.js';
 import { caught } from '../support/errors.js';
 import { usePostgres } from '../support/postgres.js';
@@ -11,13 +11,21 @@ describe('soft deletes that cannot be forgotten', () => {
   let db: Kysely<unknown>;
   beforeAll(async () => {
     db = pg.database.db;
-    await sql`CREATE TABLE items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), sku text NOT NULL CONSTRAINT items_sku_key UNIQUE, stock int NOT NULL, kind text NOT NULL DEFAULT 'a')`.execute(db);
+    await sql`CREATE TABLE items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), sku text NOT NULL CONSTRAINT items_sku_key UNIQUE, stock int NOT NULL, kind text NOT NULL DEFAULT 'a')`.execute(
+      db,
+    );
     await sql`CREATE INDEX items_kind ON items (kind)`.execute(db);
     await sql`CREATE TABLE parts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), item_id uuid NOT NULL REFERENCES items (id), label text NOT NULL)`.execute(db);
     await sql`CREATE TABLE notes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), item_id uuid NOT NULL REFERENCES items (id), body text NOT NULL)`.execute(db);
     await enableSoftDelete(db, { table: 'parts' });
     const result = await enableSoftDelete(db, { table: 'items', children: [{ table: 'parts', column: 'item_id', mode: 'cascade' }] });
-    expect(result).toMatchObject({ alreadyEnabled: false, base: 'items_all', deletedView: 'items_deleted', replacedConstraints: ['items_sku_key'], rewrittenIndexes: ['items_kind'] });
+    expect(result).toMatchObject({
+      alreadyEnabled: false,
+      base: 'items_all',
+      deletedView: 'items_deleted',
+      replacedConstraints: ['items_sku_key'],
+      rewrittenIndexes: ['items_kind'],
+    });
   });
 
   const insert = async (sku: string, stock: number) =>
@@ -53,7 +61,9 @@ describe('soft deletes that cannot be forgotten', () => {
     });
     const other = await insert('ACTOR-2', 1);
     await sql`DELETE FROM items WHERE id = ${other}`.execute(db);
-    const { rows } = await sql<{ sku: string; deleted_by: string }>`SELECT sku, deleted_by FROM items_deleted WHERE sku LIKE 'ACTOR-%' ORDER BY sku`.execute(db);
+    const { rows } = await sql<{ sku: string; deleted_by: string }>`SELECT sku, deleted_by FROM items_deleted WHERE sku LIKE 'ACTOR-%' ORDER BY sku`.execute(
+      db,
+    );
     expect(rows).toEqual([
       { sku: 'ACTOR-1', deleted_by: 'alice' },
       { sku: 'ACTOR-2', deleted_by: 'unknown' },
@@ -67,7 +77,9 @@ describe('soft deletes that cannot be forgotten', () => {
     const err = await caught(() => restore(db, 'items', old));
     expect(err.code).toBe('RESTORE_CONFLICT');
     expect(err.details.constraint).toBe('items_sku_key');
-    const { rows } = await sql<{ id: string; live: boolean }>`SELECT id, deleted_at IS NULL AS live FROM items_all WHERE sku = 'REUSE-1' ORDER BY live`.execute(db);
+    const { rows } = await sql<{ id: string; live: boolean }>`SELECT id, deleted_at IS NULL AS live FROM items_all WHERE sku = 'REUSE-1' ORDER BY live`.execute(
+      db,
+    );
     expect(rows).toEqual([
       { id: old, live: false },
       { id: fresh, live: true },
@@ -87,7 +99,9 @@ describe('soft deletes that cannot be forgotten', () => {
     expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'UNIQUE_VIOLATION')).toHaveLength(31);
     const { rows } = await sql<{ live: number; ghosts: number }>`
-      SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS ghosts FROM items_all WHERE sku = 'GHOST-1'`.execute(db);
+      SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS ghosts FROM items_all WHERE sku = 'GHOST-1'`.execute(
+      db,
+    );
     expect(rows[0]).toEqual({ live: 1, ghosts: 5 });
   });
 
@@ -96,7 +110,10 @@ describe('soft deletes that cannot be forgotten', () => {
     await sql`INSERT INTO parts (item_id, label) VALUES (${item}, 'a'), (${item}, 'b'), (${item}, 'c')`.execute(db);
     await sql`DELETE FROM parts WHERE item_id = ${item} AND label = 'a'`.execute(db);
     await sql`DELETE FROM items WHERE id = ${item}`.execute(db);
-    const batches = await sql<{ label: string; batch: string }>`SELECT label, deleted_batch AS batch FROM parts_all WHERE item_id = ${item} ORDER BY label`.execute(db);
+    const batches = await sql<{
+      label: string;
+      batch: string;
+    }>`SELECT label, deleted_batch AS batch FROM parts_all WHERE item_id = ${item} ORDER BY label`.execute(db);
     const parent = await sql<{ batch: string }>`SELECT deleted_batch AS batch FROM items_all WHERE id = ${item}`.execute(db);
     expect(batches.rows.map((r) => r.batch === parent.rows[0]?.batch)).toEqual([false, true, true]);
     const restored = await restore(db, 'items', item);
@@ -124,7 +141,10 @@ describe('soft deletes that cannot be forgotten', () => {
   });
 
   it('rebuilds unique constraints and indexes for live rows only', async () => {
-    const { rows } = await sql<{ indexname: string; indexdef: string }>`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items_all' ORDER BY indexname`.execute(db);
+    const { rows } = await sql<{
+      indexname: string;
+      indexdef: string;
+    }>`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items_all' ORDER BY indexname`.execute(db);
     const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
     expect(defs.items_sku_key).toMatch(/^CREATE UNIQUE INDEX items_sku_key .* WHERE \(deleted_at IS NULL\)$/);
     expect(defs.items_kind).toMatch(/WHERE \(deleted_at IS NULL\)$/);
