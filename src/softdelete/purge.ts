@@ -21,6 +21,8 @@ export interface PurgeOptions {
   readonly lockTimeoutMs?: number;
   readonly onProgress?: (progress: PurgeProgress) => void;
   readonly signal?: AbortSignal;
+  /** GDPR-style erase: also remove the purged rows' history (when history is enabled). Default false. */
+  readonly eraseHistory?: boolean;
 }
 
 /** What a purge did; a purge stopped by an error reports it here instead of throwing. */
@@ -45,7 +47,9 @@ async function purgeBatch<DB>(db: Kysely<DB>, config: SoftDeleteConfig, options:
     guards.push(`AND NOT EXISTS (SELECT 1 FROM ${await relationFor(db, child.table, config.schema)} c WHERE c.${q(child.column)} = t.${pk})`);
   }
   return withTransaction(db, async (trx) => {
-    await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs ?? 1000}ms`}, true)`.execute(trx);
+    await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs ?? 1000}ms`}, true), set_config('strata.erase_history', ${options.eraseHistory ? 'on' : 'off'}, true)`.execute(
+      trx,
+    );
     const result = await sql`
       WITH doomed AS (
         SELECT t.${sql.raw(pk)} AS key FROM ${sql.raw(`${q(n.schema)}.${q(n.base)}`)} t

@@ -1,0 +1,65 @@
+import { type Kysely, sql } from 'kysely';
+import { quoteIdent as q, withTransaction } from '../db/index.js';
+import { type HistoryRelations, rel, resolveRelations } from './relations.js';
+import { renderAfterFunction, renderBeforeFunction, renderHistoryTable, renderTriggers } from './render.js';
+
+export interface EnableHistoryOptions {
+  readonly table: string;
+  readonly schema?: string;
+}
+
+export interface EnableHistoryResult {
+  readonly table: string;
+  readonly base: string;
+  readonly history: string;
+  /** Rows already present, recorded as version snapshots when history was first enabled. */
+  readonly snapshotted: number;
+}
+
+const run = <DB>(db: Kysely<DB>, text: string) => sql.raw(text).execute(db);
+
+async function keyType<DB>(db: Kysely<DB>, r: HistoryRelations): Promise<string> {
+  const { rows } = await sql<{ type: string }>`
+    SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ${r.schema} AND c.relname = ${r.base} AND a.attname = ${r.primaryKey}`.execute(db);
+  return rows[0]?.type ?? 'text';
+}
+
+/**
+ * Versions every row of a table, captured by the database itself so no writer can bypass it:
+ * `<table>_history` gets one row per insert, real update, soft delete, restore and purge, with
+ * version, time, operation, actor and request id (from `setWriteContext`, else 'unknown') and
+ * transaction id. The row's `version` column is owned by the database (the ETag). Works under
+ * soft deletes (the triggers sit on `<table>_all`). Safe to rerun.
+ *
+ * @example
+ * await enableHistory(db, { table: 'products' });
+ */
+export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions): Promise<EnableHistoryResult> {
+  return withTransaction(db, async (trx) => {
+    const r = await resolveRelations(trx, options.table, options.schema);
+    const base = rel(r, r.base);
+    await run(trx, `ALTER TABLE ${base} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1`);
+    const existed = (await sql<{ found: boolean }>`SELECT to_regclass(${`${r.schema}.${r.history}`}) IS NOT NULL AS found`.execute(trx)).rows[0]?.found;
+    await run(trx, renderHistoryTable(r, await keyType(trx, r)));
+    await run(trx, `CREATE INDEX IF NOT EXISTS ${q(`${r.history}_valid_from`)} ON ${rel(r, r.history)} (valid_from)`);
+    const fn = (suffix: string) => `strata_history_${r.table}_${suffix}`;
+    const names = { before: fn('before'), insert: fn('insert'), update: fn('update'), delete: fn('delete') };
+    await run(trx, renderBeforeFunction(r, names.before));
+    await run(trx, renderAfterFunction(r, names.insert, 'INSERT'));
+    await run(trx, renderAfterFunction(r, names.update, 'UPDATE'));
+    await run(trx, renderAfterFunction(r, names.delete, 'DELETE'));
+    for (const statement of renderTriggers(r, names)) await run(trx, statement);
+    let snapshotted = 0;
+    if (!existed) {
+      const result = await sql`
+        INSERT INTO ${sql.raw(rel(r, r.history))} (row_id, version, operation, valid_from, actor, request_id, txid, data)
+        SELECT t.${sql.raw(q(r.primaryKey))}, t.version, 'snapshot', clock_timestamp(), 'strata', NULL, txid_current(), to_jsonb(t) FROM ${sql.raw(base)} t`.execute(
+        trx,
+      );
+      snapshotted = Number(result.numAffectedRows ?? 0n);
+    }
+    return { table: r.table, base: r.base, history: r.history, snapshotted };
+  });
+}

@@ -1,0 +1,3 @@
+export { type EnableHistoryOptions, type EnableHistoryResult, enableHistory } from './enable.js';
+export { diffVersions, type FieldChange, listVersions, type Operation, type Version, type VersionPage, versionAt } from './read.js';
+export { eraseHistory, type PruneOptions, type PruneResult, pruneHistory, type RevertResult, revertToVersion } from './write.js';
