@@ -43,7 +43,9 @@ export default async function bench(): Promise<void> {
     const lookup = { sd_bench_0: [] as number[], sd_bench_90: [] as number[] };
     const pages = { sd_bench_0: [] as number[], sd_bench_90: [] as number[] };
     const cursors = async (table: string) =>
-      (await sql.raw<{ id: string }>(`SELECT id FROM ${table}_all TABLESAMPLE SYSTEM (1) WHERE deleted_at IS NULL LIMIT ${PAGES}`).execute(db)).rows.map((r) => r.id);
+      (await sql.raw<{ id: string }>(`SELECT id FROM ${table}_all TABLESAMPLE SYSTEM (1) WHERE deleted_at IS NULL LIMIT ${PAGES}`).execute(db)).rows.map(
+        (r) => r.id,
+      );
     const cursor0 = await cursors('sd_bench_0');
     const cursor90 = await cursors('sd_bench_90');
     for (let i = 0; i < LOOKUPS; i++) {
