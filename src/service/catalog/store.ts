@@ -45,22 +45,27 @@ export function findProduct(db: Db, id: string): Promise<ProductRow | undefined>
 }
 
 export type UpdateOutcome =
-  | { readonly status: 'updated'; readonly row: ProductRow }
+  | { readonly status: 'updated' | 'unchanged'; readonly row: ProductRow }
   | { readonly status: 'not_found' }
   | { readonly status: 'version_mismatch'; readonly current: number };
 
-/** Updates when the stored version equals `expected` (or any version when `expected` is undefined). */
+/**
+ * Updates when the stored version equals `expected` (any version when undefined). The database
+ * owns `version` and `updated_at` and skips an update that changes nothing (`unchanged`).
+ */
 export async function updateProduct(db: Db, id: string, expected: number | undefined, changes: ProductChanges): Promise<UpdateOutcome> {
   const { tags, ...rest } = changes;
   let query = db
     .updateTable('products')
-    .set((eb) => ({ ...rest, ...(tags ? { tags: [...tags] } : {}), version: eb('version', '+', 1), updated_at: sql<Date>`clock_timestamp()` }))
+    .set({ ...rest, ...(tags ? { tags: [...tags] } : {}) })
     .where('id', '=', id);
   if (expected !== undefined) query = query.where('version', '=', expected);
   const row = await query.returningAll().executeTakeFirst();
   if (row) return { status: 'updated', row };
-  const current = await db.selectFrom('products').select('version').where('id', '=', id).executeTakeFirst();
-  return current ? { status: 'version_mismatch', current: current.version } : { status: 'not_found' };
+  const current = await findProduct(db, id);
+  if (!current) return { status: 'not_found' };
+  if (expected !== undefined && current.version !== expected) return { status: 'version_mismatch', current: current.version };
+  return { status: 'unchanged', row: current };
 }
 
 export async function deleteProduct(db: Db, id: string): Promise<boolean> {

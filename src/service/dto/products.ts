@@ -126,3 +126,81 @@ export const DeletedListQuery = z.strictObject({
   cursor: z.string().max(512, { error: 'is too long' }).optional(),
   limit: ProductListQuery.shape.limit,
 });
+
+/** GET /products/:id query: `as_of` reads the product as it was at that instant. */
+export const ProductGetQuery = z.strictObject({
+  as_of: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z' }).optional(),
+});
+
+export const HistoryQuery = z.strictObject({
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'is not one this API issued' })
+    .optional(),
+  limit: ProductListQuery.shape.limit,
+});
+
+export const DiffQuery = z.strictObject({
+  from: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'must be a version number' })
+    .transform(Number),
+  to: z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'must be a version number' })
+    .transform(Number),
+});
+
+export const RevertBody = z.strictObject({ version: z.number({ error: 'must be a version number' }).int().min(1).max(999_999_999) });
+
+/** The public product fields: what history snapshots and diffs may show. */
+export const PUBLIC_PRODUCT_FIELDS: ReadonlySet<string> = new Set(Object.keys(productSchema.shape));
+
+const versionSchema = z.object({
+  version: z.number().int(),
+  operation: z.enum(['snapshot', 'insert', 'update', 'delete', 'restore', 'purge']),
+  valid_from: z.date(),
+  valid_to: z.date().nullable(),
+  actor: z.string(),
+  request_id: z.string().nullable(),
+  product: productSchema.nullable(),
+});
+
+export interface VersionSource {
+  readonly version: number;
+  readonly operation: 'snapshot' | 'insert' | 'update' | 'delete' | 'restore' | 'purge';
+  readonly validFrom: Date;
+  readonly validTo?: Date;
+  readonly actor: string;
+  readonly requestId?: string;
+  readonly row: ProductRow | null;
+}
+
+export const VersionOut = defineOutput('ProductVersion', versionSchema, (v: VersionSource) => ({
+  version: v.version,
+  operation: v.operation,
+  valid_from: v.validFrom,
+  valid_to: v.validTo ?? null,
+  actor: v.actor,
+  request_id: v.requestId ?? null,
+  product: v.row ? ProductOut.from(v.row) : null,
+}));
+
+export const VersionPageOut = defineOutput(
+  'ProductVersionPage',
+  z.object({ items: z.array(versionSchema), next_cursor: z.string().nullable() }),
+  (page: { versions: readonly VersionSource[]; next: number | undefined }) => ({
+    items: page.versions.map((v) => VersionOut.from(v)),
+    next_cursor: page.next === undefined ? null : String(page.next),
+  }),
+);
+
+export const DiffOut = defineOutput(
+  'ProductDiff',
+  z.object({ from: z.number().int(), to: z.number().int(), changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })) }),
+  (d: { from: number; to: number; changes: readonly { field: string; from: unknown; to: unknown }[] }) => ({
+    from: d.from,
+    to: d.to,
+    changes: d.changes.filter((c) => PUBLIC_PRODUCT_FIELDS.has(c.field)).map((c) => ({ field: c.field, from: c.from, to: c.to })),
+  }),
+);

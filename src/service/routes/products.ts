@@ -1,20 +1,29 @@
-import type { Kysely } from 'kysely';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
 import { defineRoute, HttpProblem, type Route, reply } from '../../boundary/index.js';
-import { isStrataError } from '../../db/index.js';
+import { isStrataError, setWriteContext, withTransaction } from '../../db/index.js';
+import { diffVersions, listVersions, revertToVersion, versionAt } from '../../history/index.js';
 import { restore } from '../../softdelete/index.js';
 import { decodeCursor } from '../catalog/cursor.js';
 import type { ServiceDatabase } from '../catalog/schema.js';
+import { rowFromSnapshot } from '../catalog/snapshot.js';
 import { deleteProduct, findProduct, insertProduct, listDeletedProducts, listProducts, updateProduct } from '../catalog/store.js';
 import {
   DeletedListQuery,
   DeletedProductPageOut,
+  DiffOut,
+  DiffQuery,
+  HistoryQuery,
   IfMatchHeaders,
   ProductCreate,
+  ProductGetQuery,
   ProductListQuery,
   ProductOut,
   ProductPageOut,
   ProductParams,
   ProductPatch,
+  RevertBody,
+  VersionPageOut,
 } from '../dto/products.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -46,6 +55,11 @@ export function expectedVersion(header: string | undefined): number | undefined 
 
 /** The catalog's routes over the products table. */
 export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
+  const write = <T>(request: FastifyRequest, work: (trx: Transaction<ServiceDatabase>) => Promise<T>) =>
+    withTransaction(db, async (trx) => {
+      await setWriteContext<ServiceDatabase>(trx, { requestId: request.id });
+      return work(trx);
+    });
   return [
     defineRoute({
       method: 'POST',
@@ -56,8 +70,8 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       bodyLimit: BODY_LIMIT,
       responses: { 201: ProductOut },
       problems: [409, 413, 415],
-      handler: async ({ body }) => {
-        const row = await insertProduct(db, body);
+      handler: async ({ body, request }) => {
+        const row = await write(request, (trx) => insertProduct(trx, body));
         return reply(201, ProductOut.from(row), { location: `/products/${row.id}`, etag: etag(row.version) });
       },
     }),
@@ -84,12 +98,20 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'GET',
       url: '/products/:id',
-      summary: 'Fetch a product; its ETag is its version',
+      summary: 'Fetch a product (or, with as_of, the product as it was then); its ETag is its version',
       tags,
       params: ProductParams,
+      query: ProductGetQuery,
       responses: { 200: ProductOut },
       problems: [404],
-      handler: async ({ params }) => {
+      handler: async ({ params, query }) => {
+        if (query.as_of !== undefined) {
+          const then = await versionAt(db, 'products', params.id, new Date(query.as_of));
+          if (!then?.data || then.operation === 'delete' || then.operation === 'purge') {
+            throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} did not exist at ${query.as_of}`);
+          }
+          return reply(200, ProductOut.from(rowFromSnapshot(then.data)), { etag: etag(then.version) });
+        }
         const row = await findProduct(db, params.id);
         if (!row) throw notFound(params.id);
         return reply(200, ProductOut.from(row), { etag: etag(row.version) });
@@ -106,9 +128,9 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       bodyLimit: BODY_LIMIT,
       responses: { 200: ProductOut },
       problems: [404, 409, 412, 413, 415, 428],
-      handler: async ({ params, headers, body }) => {
+      handler: async ({ params, headers, body, request }) => {
         const expected = expectedVersion(headers['if-match']);
-        const outcome = await updateProduct(db, params.id, expected, body);
+        const outcome = await write(request, (trx) => updateProduct(trx, params.id, expected, body));
         if (outcome.status === 'not_found') throw notFound(params.id);
         if (outcome.status === 'version_mismatch') {
           throw new HttpProblem(412, 'VERSION_MISMATCH', `the product is at version ${outcome.current}, not ${expected}; read it again and retry`, undefined, {
@@ -126,8 +148,8 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       params: ProductParams,
       responses: { 200: ProductOut },
       problems: [404, 409],
-      handler: async ({ params }) => {
-        await restore(db, 'products', params.id).catch((err: unknown) => {
+      handler: async ({ params, request }) => {
+        await write(request, (trx) => restore<ServiceDatabase>(trx, 'products', params.id)).catch((err: unknown) => {
           throw isStrataError(err, 'NOT_FOUND') ? notFound(params.id) : err;
         });
         const row = await findProduct(db, params.id);
@@ -155,9 +177,63 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       params: ProductParams,
       responses: { 204: null },
       problems: [404],
-      handler: async ({ params }) => {
-        if (!(await deleteProduct(db, params.id))) throw notFound(params.id);
+      handler: async ({ params, request }) => {
+        if (!(await write(request, (trx) => deleteProduct(trx, params.id)))) throw notFound(params.id);
         return reply(204, undefined);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/products/:id/history',
+      summary: 'Every version of a product, oldest first (deleted products included)',
+      tags,
+      params: ProductParams,
+      query: HistoryQuery,
+      responses: { 200: VersionPageOut },
+      problems: [404],
+      handler: async ({ params, query }) => {
+        const page = await listVersions(db, 'products', params.id, {
+          limit: query.limit,
+          ...(query.cursor !== undefined ? { afterVersion: Number(query.cursor) } : {}),
+        });
+        if (page.versions.length === 0 && query.cursor === undefined) throw notFound(params.id);
+        const versions = page.versions.map((v) => ({ ...v, row: v.data ? rowFromSnapshot(v.data) : null }));
+        return reply(200, VersionPageOut.from({ versions, next: page.nextAfter }));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/products/:id/diff',
+      summary: 'Field-level changes between two versions of a product',
+      tags,
+      params: ProductParams,
+      query: DiffQuery,
+      responses: { 200: DiffOut },
+      problems: [404],
+      handler: async ({ params, query }) => {
+        const changes = await diffVersions(db, 'products', params.id, query.from, query.to).catch((err: unknown) => {
+          throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
+        });
+        return reply(200, DiffOut.from({ from: query.from, to: query.to, changes }));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/products/:id/revert',
+      summary: 'Write a new version equal to an earlier one (history is never rewritten)',
+      tags,
+      params: ProductParams,
+      body: RevertBody,
+      bodyLimit: BODY_LIMIT,
+      responses: { 200: ProductOut },
+      problems: [404, 409],
+      handler: async ({ params, body, request }) => {
+        await revertToVersion(db, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
+          throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
+        });
+        const row = await findProduct(db, params.id);
+        if (!row) throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted; restore it first`);
+        return reply(200, ProductOut.from(row), { etag: etag(row.version) });
       },
     }),
   ];
