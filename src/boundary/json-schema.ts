@@ -27,5 +27,26 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
     },
   }) as JsonSchema;
   delete json.$schema;
-  return json;
+  return collapseNullable(json) as JsonSchema;
+}
+
+/**
+ * `anyOf: [X, { type: 'null' }]` becomes X with `type: [X.type, 'null']`: the same JSON Schema,
+ * in the form the response serializer handles for values it must convert (bigint, Date).
+ */
+function collapseNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(collapseNullable);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = collapseNullable(value);
+  const anyOf = out.anyOf;
+  if (Array.isArray(anyOf) && anyOf.length === 2) {
+    const nonNull = anyOf.find((s) => (s as JsonSchema).type !== 'null') as JsonSchema | undefined;
+    const hasNull = anyOf.some((s) => (s as JsonSchema).type === 'null');
+    if (hasNull && nonNull && typeof nonNull.type === 'string' && !nonNull.anyOf) {
+      delete out.anyOf;
+      return { ...out, ...nonNull, type: [nonNull.type, 'null'] };
+    }
+  }
+  return out;
 }

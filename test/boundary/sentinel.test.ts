@@ -46,10 +46,10 @@ describe('no internal column ever leaves the service', () => {
     await hit('GET 200', { method: 'GET', url: `/products/${a.id}` });
     await hit('GET 404', { method: 'GET', url: '/products/01900000-0000-7000-8000-000000000000' });
     await hit('GET 400', { method: 'GET', url: '/products/not-a-uuid' });
-    await hit('PATCH 200', { method: 'PATCH', url: `/products/${a.id}`, headers: { 'if-match': '"1"' }, payload: { stock: 9 } });
+    await hit('PATCH 200', { method: 'PATCH', url: `/products/${a.id}`, headers: { 'if-match': '"2"' }, payload: { stock: 9 } });
     await hit('PATCH 412', { method: 'PATCH', url: `/products/${a.id}`, headers: { 'if-match': '"1"' }, payload: { stock: 8 } });
     await hit('PATCH 428', { method: 'PATCH', url: `/products/${a.id}`, payload: { stock: 8 } });
-    await hit('PATCH 400', { method: 'PATCH', url: `/products/${a.id}`, headers: { 'if-match': '"2"' }, payload: { internal_secret: 'x' } });
+    await hit('PATCH 400', { method: 'PATCH', url: `/products/${a.id}`, headers: { 'if-match': '"3"' }, payload: { internal_secret: 'x' } });
     await hit('PATCH 404', { method: 'PATCH', url: '/products/01900000-0000-7000-8000-000000000000', headers: { 'if-match': '*' }, payload: { stock: 1 } });
     await hit('PATCH 409', { method: 'PATCH', url: `/products/${b.id}`, headers: { 'if-match': '*' }, payload: { sku: a.sku } });
     await hit('DELETE 204', { method: 'DELETE', url: `/products/${b.id}` });
@@ -60,6 +60,15 @@ describe('no internal column ever leaves the service', () => {
     await svc.request({ method: 'POST', url: '/products', payload: newProduct({ sku: b.sku }) });
     await hit('POST restore 409', { method: 'POST', url: `/products/${b.id}/restore` });
     await hit('POST restore 404', { method: 'POST', url: '/products/01900000-0000-7000-8000-000000000000/restore' });
+    await hit('GET history 200', { method: 'GET', url: `/products/${a.id}/history` });
+    await hit('GET history 404', { method: 'GET', url: '/products/01900000-0000-7000-8000-000000000000/history' });
+    await hit('GET as_of 200', { method: 'GET', url: `/products/${a.id}?as_of=${encodeURIComponent(new Date().toISOString())}` });
+    await hit('GET as_of 404', { method: 'GET', url: `/products/${a.id}?as_of=2000-01-01T00:00:00Z` });
+    await hit('GET diff 200', { method: 'GET', url: `/products/${a.id}/diff?from=1&to=3` });
+    await hit('GET diff 404', { method: 'GET', url: `/products/${a.id}/diff?from=1&to=99` });
+    await hit('POST revert 200', { method: 'POST', url: `/products/${a.id}/revert`, payload: { version: 1 } });
+    await hit('POST revert 404', { method: 'POST', url: `/products/${a.id}/revert`, payload: { version: 99 } });
+    await hit('POST revert 400', { method: 'POST', url: `/products/${a.id}/revert`, payload: { version: 'one' } });
     await hit('openapi', { method: 'GET', url: '/openapi.json' });
     await hit('docs', { method: 'GET', url: '/docs' });
     await hit('healthz', { method: 'GET', url: '/healthz' });
@@ -81,6 +90,13 @@ describe('no internal column ever leaves the service', () => {
     expect(leaks.map((l) => l.label)).toEqual([]);
   });
 
+  it('every labelled request got the status its label names', () => {
+    for (const { label, res } of responses) {
+      const expected = /\b(\d{3})\b/.exec(label)?.[1];
+      if (expected) expect(res.statusCode, label).toBe(Number(expected));
+    }
+  });
+
   it("each JSON response's key set equals its declared schema", () => {
     for (const { label, res } of responses) {
       const type = String(res.headers['content-type'] ?? '');
@@ -91,6 +107,16 @@ describe('no internal column ever leaves the service', () => {
           label,
         ).toBe(true);
         for (const required of ['type', 'title', 'status', 'code']) expect(keys, label).toContain(required);
+      } else if (label === 'GET history 200') {
+        expect(Object.keys(res.json()).sort(), label).toEqual(PAGE_KEYS);
+        expect(res.json().items.length, label).toBeGreaterThan(2);
+        for (const item of res.json().items) {
+          expect(Object.keys(item).sort(), label).toEqual(['actor', 'operation', 'product', 'request_id', 'valid_from', 'valid_to', 'version']);
+          if (item.product) expect(Object.keys(item.product).sort(), label).toEqual(PRODUCT_KEYS);
+        }
+      } else if (label === 'GET diff 200') {
+        expect(Object.keys(res.json()).sort(), label).toEqual(['changes', 'from', 'to']);
+        for (const change of res.json().changes) expect(PRODUCT_KEYS, label).toContain(change.field);
       } else if (label === 'GET deleted list') {
         expect(Object.keys(res.json()).sort(), label).toEqual(PAGE_KEYS);
         expect(res.json().items.length, label).toBeGreaterThan(0);
@@ -98,7 +124,7 @@ describe('no internal column ever leaves the service', () => {
       } else if (label.startsWith('GET list')) {
         expect(Object.keys(res.json()).sort(), label).toEqual(PAGE_KEYS);
         for (const item of res.json().items) expect(Object.keys(item).sort(), label).toEqual(PRODUCT_KEYS);
-      } else if (/^(POST|GET|PATCH|POST restore) 20\d$/.test(label)) {
+      } else if (/^(POST|GET|PATCH|POST restore|POST revert|GET as_of) 20\d$/.test(label)) {
         expect(Object.keys(res.json()).sort(), label).toEqual(PRODUCT_KEYS);
       }
     }
