@@ -55,7 +55,7 @@ export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions)
     if (!existed) {
       const result = await sql`
         INSERT INTO ${sql.raw(rel(r, r.history))} (row_id, version, operation, valid_from, actor, request_id, txid, data)
-        SELECT t.${sql.raw(q(r.primaryKey))}, t.version, 'snapshot', clock_timestamp(), 'strata', NULL, txid_current(), to_jsonb(t) FROM ${sql.raw(base)} t`.execute(
+        SELECT t.${sql.raw(q(r.primaryKey))}, t.version, 'snapshot', clock_timestamp(), 'strata', NULL, txid_current(), to_jsonb(t.*) FROM ${sql.raw(base)} t`.execute(
         trx,
       );
       snapshotted = Number(result.numAffectedRows ?? 0n);

@@ -46,8 +46,8 @@ $fn$`;
 
 function operation(r: HistoryRelations): string {
   if (!r.hasDeletedAt) return `'update'`;
-  return `CASE WHEN o.deleted_at IS NULL AND n.deleted_at IS NOT NULL THEN 'delete'
-              WHEN o.deleted_at IS NOT NULL AND n.deleted_at IS NULL THEN 'restore'
+  return `CASE WHEN so.deleted_at IS NULL AND sn.deleted_at IS NOT NULL THEN 'delete'
+              WHEN so.deleted_at IS NOT NULL AND sn.deleted_at IS NULL THEN 'restore'
               ELSE 'update' END`;
 }
 
@@ -63,17 +63,17 @@ export function renderAfterFunction(r: HistoryRelations, fn: string, event: 'INS
   let body: string;
   if (event === 'INSERT') {
     body = `INSERT INTO ${h} ${cols}
-    SELECT n.${pk}, n.version, 'insert', clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(n) FROM new_rows n;`;
+    SELECT sn.${pk}, sn.version, 'insert', clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(sn.*) FROM new_rows sn;`;
   } else if (event === 'UPDATE') {
     body = `INSERT INTO ${h} ${cols}
-    SELECT n.${pk}, n.version, ${operation(r)}, clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(n)
-      FROM new_rows n JOIN old_rows o ON o.${pk} = n.${pk};`;
+    SELECT sn.${pk}, sn.version, ${operation(r)}, clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(sn.*)
+      FROM new_rows sn JOIN old_rows so ON so.${pk} = sn.${pk};`;
   } else {
     body = `IF current_setting('strata.erase_history', true) = 'on' THEN
-    DELETE FROM ${h} h USING old_rows o WHERE h.row_id = o.${pk};
+    DELETE FROM ${h} sh USING old_rows so WHERE sh.row_id = so.${pk};
   ELSE
     INSERT INTO ${h} ${cols}
-    SELECT o.${pk}, o.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL FROM old_rows o;
+    SELECT so.${pk}, so.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL FROM old_rows so;
   END IF;`;
   }
   return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$

@@ -104,3 +104,21 @@ export function enableSoftDelete<DB>(db: Kysely<DB>, options: EnableSoftDeleteOp
     };
   });
 }
+
+/**
+ * Runs schema changes on a soft-delete table's base (`<table>_all`) with its views out of the way
+ * (dropping or retyping a column the views show needs that), then recreates the views.
+ *
+ * @example
+ * await alterSoftDeleteTable(db, 'products', (trx) => sql`ALTER TABLE products_all DROP COLUMN legacy`.execute(trx));
+ */
+export function alterSoftDeleteTable<DB>(db: Kysely<DB>, table: string, change: (trx: Kysely<DB>) => Promise<unknown>, schema = 'public'): Promise<void> {
+  const n = namesFor(table, schema);
+  return withTransaction(db, async (trx) => {
+    const config = await readConfig(trx, table, schema);
+    if (!config) throw new StrataError('SOFT_DELETE_SETUP', `soft deletes are not enabled on ${schema}.${table}`);
+    await run(trx, `DROP VIEW IF EXISTS ${q(n.schema)}.${q(n.live)}, ${q(n.schema)}.${q(n.deleted)}`);
+    await change(trx);
+    await installRelations(trx, config);
+  });
+}

@@ -1,4 +1,4 @@
-export { type EnableSoftDeleteOptions, type EnableSoftDeleteResult, enableSoftDelete } from './enable.js';
+export { alterSoftDeleteTable, type EnableSoftDeleteOptions, type EnableSoftDeleteResult, enableSoftDelete } from './enable.js';
 export { onlyDeleted, withDeleted } from './names.js';
 export { type PurgeOptions, type PurgeProgress, type PurgeResult, purgeDeleted } from './purge.js';
 export type { ChildMode, ChildRelation } from './render.js';

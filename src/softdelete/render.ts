@@ -66,6 +66,9 @@ BEGIN${blocks}
          deleted_by = coalesce(nullif(current_setting('strata.actor', true), ''), 'unknown'),
          deleted_batch = batch
    WHERE ${q(pk)} = OLD.${q(pk)} AND deleted_at IS NULL;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
   RETURN OLD;
 END
 $fn$`;
