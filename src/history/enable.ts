@@ -43,7 +43,6 @@ export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions)
     await run(trx, `ALTER TABLE ${base} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1`);
     const existed = (await sql<{ found: boolean }>`SELECT to_regclass(${`${r.schema}.${r.history}`}) IS NOT NULL AS found`.execute(trx)).rows[0]?.found;
     await run(trx, renderHistoryTable(r, await keyType(trx, r)));
-    await run(trx, `CREATE INDEX IF NOT EXISTS ${q(`${r.history}_valid_from`)} ON ${rel(r, r.history)} (valid_from)`);
     const fn = (suffix: string) => `strata_history_${r.table}_${suffix}`;
     const names = { before: fn('before'), insert: fn('insert'), update: fn('update'), delete: fn('delete') };
     await run(trx, renderBeforeFunction(r, names.before));

@@ -79,6 +79,8 @@ export async function listVersions<DB>(
 /**
  * The row as it was at an instant, or at a version number; undefined when it did not exist then.
  * A version whose operation is `delete` or `purge` means the row was deleted at that time.
+ * Instants have millisecond resolution (as JavaScript dates and JSON timestamps do): the answer is
+ * the last version that began in or before that millisecond.
  *
  * @example
  * const then = await versionAt(db, 'products', id, new Date('2026-01-01T00:00:00Z'));
@@ -87,8 +89,8 @@ export async function versionAt<DB>(db: Kysely<DB>, table: string, id: string, a
   const h = await history(db, table, schema);
   const { rows } = await sql<VersionRow>`
     SELECT * FROM (SELECT ${selectVersions} FROM ${h} WHERE row_id = ${id}) v
-     WHERE ${typeof at === 'number' ? sql`version = ${at}` : sql`valid_from <= ${at} AND (valid_to IS NULL OR valid_to > ${at})`}
-     LIMIT 1`.execute(db);
+     WHERE ${typeof at === 'number' ? sql`version = ${at}` : sql`date_trunc('milliseconds', valid_from) <= ${at}`}
+     ORDER BY version DESC LIMIT 1`.execute(db);
   return rows[0] ? toVersion(rows[0]) : undefined;
 }
 

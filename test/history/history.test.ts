@@ -25,7 +25,10 @@ describe('versioned rows', () => {
   });
 
   const insert = async (title: string, executor: Kysely<unknown> = db) =>
-    (await sql<{ id: string; version: number }>`INSERT INTO docs (title) VALUES (${title}) RETURNING id, version`.execute(executor)).rows[0] as { id: string; version: number };
+    (await sql<{ id: string; version: number }>`INSERT INTO docs (title) VALUES (${title}) RETURNING id, version`.execute(executor)).rows[0] as {
+      id: string;
+      version: number;
+    };
 
   it('versions writes from a raw psql-style connection with actor "unknown"', async () => {
     const psql = await pg.rawClient();
@@ -68,7 +71,12 @@ describe('versioned rows', () => {
     );
     const history = await versions(db, 'docs', id);
     expect(history.map((h) => h.version)).toEqual(Array.from({ length: 33 }, (_, i) => i + 1));
-    expect(history.slice(1).map((h) => h.data?.body).sort()).toEqual(Array.from({ length: 32 }, (_, i) => `by w${i}`).sort());
+    expect(
+      history
+        .slice(1)
+        .map((h) => h.data?.body)
+        .sort(),
+    ).toEqual(Array.from({ length: 32 }, (_, i) => `by w${i}`).sort());
     for (const h of history.slice(1)) expect(h.data?.body).toBe(`by ${h.actor}`);
     for (let i = 1; i < history.length; i++) expect((history[i]?.valid_from.getTime() ?? 0) >= (history[i - 1]?.valid_from.getTime() ?? 0)).toBe(true);
     const page = await listVersions(db, 'docs', id, { limit: 10 });
@@ -106,7 +114,10 @@ describe('versioned rows', () => {
             const r = await sql`DELETE FROM docs WHERE id = ${id}`.execute(trx);
             if (r.numAffectedRows === 1n) log.push({ id, actor, op: 'delete' });
           } else {
-            const r = await sql`UPDATE docs_all SET deleted_at = NULL, deleted_by = NULL, deleted_batch = NULL WHERE id = ${id} AND deleted_at IS NOT NULL`.execute(trx);
+            const r =
+              await sql`UPDATE docs_all SET deleted_at = NULL, deleted_by = NULL, deleted_batch = NULL WHERE id = ${id} AND deleted_at IS NOT NULL`.execute(
+                trx,
+              );
             if (r.numAffectedRows === 1n) log.push({ id, actor, op: 'restore' });
           }
         });
@@ -116,7 +127,8 @@ describe('versioned rows', () => {
     expect(noops).toBeGreaterThan(1000);
     const { rows } = await sql<{ row_id: string; version: number; operation: string; actor: string }>`
       SELECT row_id, version, operation, actor FROM docs_history WHERE row_id = ANY(${ids}) AND version > 1 ORDER BY row_id, version`.execute(db);
-    const key = (e: { id?: string; row_id?: string; actor: string; op?: string; operation?: string }) => `${e.id ?? e.row_id}|${e.actor}|${e.op ?? e.operation}`;
+    const key = (e: { id?: string; row_id?: string; actor: string; op?: string; operation?: string }) =>
+      `${e.id ?? e.row_id}|${e.actor}|${e.op ?? e.operation}`;
     const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
     expect(count(rows.map(key))).toEqual(count(log.map(key)));
     expect(rows.filter((r) => !r.actor.startsWith('worker-'))).toEqual([]);

@@ -154,3 +154,62 @@ describe('catalog soft deletes', () => {
     expect(seen.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('catalog history', () => {
+  it('lists versions with request ids, reads as of an instant, diffs public fields and reverts as a new version', async () => {
+    const p = await create({ name: 'First', price: 1000 });
+    const afterCreate = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await svc.request({
+      method: 'PATCH',
+      url: `/products/${p.id}`,
+      headers: { 'if-match': '"1"', 'x-request-id': 'req-second' },
+      payload: { name: 'Second', price: 2000 },
+    });
+    expect(second.json().version).toBe(2);
+    const same = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '"2"' }, payload: { name: 'Second' } });
+    expect([same.statusCode, same.json().version, same.headers.etag]).toEqual([200, 2, '"2"']);
+    await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '"2"' }, payload: { stock: 0 } });
+
+    const history = (await svc.request({ method: 'GET', url: `/products/${p.id}/history` })).json();
+    expect(history.items.map((v: { version: number; operation: string }) => [v.version, v.operation])).toEqual([
+      [1, 'insert'],
+      [2, 'update'],
+      [3, 'update'],
+    ]);
+    expect(history.items[1]).toMatchObject({ request_id: 'req-second', actor: 'unknown', product: { name: 'Second', price: 2000 } });
+    expect(history.items[0].valid_to).toBe(history.items[1].valid_from);
+
+    const then = await svc.request({ method: 'GET', url: `/products/${p.id}?as_of=${afterCreate.toISOString()}` });
+    expect([then.statusCode, then.json().name, then.json().version, then.headers.etag]).toEqual([200, 'First', 1, '"1"']);
+    const before = await svc.request({ method: 'GET', url: `/products/${p.id}?as_of=2001-01-01T00:00:00Z` });
+    expect(before.statusCode).toBe(404);
+
+    const diff = (await svc.request({ method: 'GET', url: `/products/${p.id}/diff?from=1&to=3` })).json();
+    expect(diff).toEqual({
+      from: 1,
+      to: 3,
+      changes: [
+        { field: 'name', from: 'First', to: 'Second' },
+        { field: 'price', from: 1000, to: 2000 },
+        { field: 'stock', from: 5, to: 0 },
+      ],
+    });
+
+    const reverted = await svc.request({ method: 'POST', url: `/products/${p.id}/revert`, payload: { version: 1 } });
+    expect(reverted.statusCode).toBe(200);
+    expect(reverted.json()).toMatchObject({ name: 'First', price: 1000, stock: 5, version: 4 });
+    expect(reverted.headers.etag).toBe('"4"');
+  });
+
+  it('history of a deleted product stays readable; bad versions are 404 and bad queries 400', async () => {
+    const p = await create();
+    await svc.request({ method: 'DELETE', url: `/products/${p.id}` });
+    const history = (await svc.request({ method: 'GET', url: `/products/${p.id}/history` })).json();
+    expect(history.items.map((v: { operation: string }) => v.operation)).toEqual(['insert', 'delete']);
+    expect((await svc.request({ method: 'GET', url: `/products/${p.id}/diff?from=1&to=9` })).statusCode).toBe(404);
+    expect((await svc.request({ method: 'GET', url: `/products/${p.id}?as_of=yesterday` })).statusCode).toBe(400);
+    const revertDeleted = await svc.request({ method: 'POST', url: `/products/${p.id}/revert`, payload: { version: 1 } });
+    expect([revertDeleted.statusCode, revertDeleted.json().code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
+  });
+});

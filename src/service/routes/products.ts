@@ -228,6 +228,8 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       responses: { 200: ProductOut },
       problems: [404, 409],
       handler: async ({ params, body, request }) => {
+        if (!(await findProduct(db, params.id)))
+          throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted or unknown; restore it first`);
         await revertToVersion(db, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
           throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
         });
