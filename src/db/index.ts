@@ -1,4 +1,5 @@
 export type { DialectCapabilities, Engine } from './capabilities.js';
+export { type ColumnInfo, columnsOf, columnTypesOf, type IndexInfo, indexesOf, primaryKeyOf, relationKind, writableTable } from './catalog.js';
 export { DEFAULT_POOL, loadConfig, type PoolOptions, type StrataConfig } from './config.js';
 export { type Connection, connect, redactUrl } from './connect.js';
 export { setWriteContext, type WriteContext } from './context.js';

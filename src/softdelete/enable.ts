@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { columnsOf, indexesOf, primaryKeyOf, relationKind } from '../db/catalog.js';
 import { quoteIdent as q, StrataError, withTransaction } from '../db/index.js';
-import { columnsOf, indexesOf, primaryKeyOf, relationKind } from './catalog.js';
 import { namesFor, type SoftDeleteNames } from './names.js';
 import { ensureRegistry, readConfig, type SoftDeleteConfig, writeConfig } from './registry.js';
 import { type ChildRelation, livePartialIndex, renderDeletedView, renderDeleteFunction, renderDeleteTrigger, renderLiveView } from './render.js';

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { StrataError } from './errors.js';
 
 export interface IndexInfo {
   readonly name: string;
@@ -49,4 +50,33 @@ export async function indexesOf<DB>(db: Kysely<DB>, schema: string, table: strin
      WHERE n.nspname = ${schema} AND c.relname = ${table}
      ORDER BY ic.relname`.execute(db);
   return rows.map((r) => ({ name: r.name, definition: r.definition, constraint: r.constraint, constraintType: r.constraint_type, primary: r.primary }));
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** SQL type as `format_type` spells it, e.g. `bigint`, `text[]`, `timestamp with time zone`. */
+  readonly type: string;
+}
+
+export async function columnTypesOf<DB>(db: Kysely<DB>, schema: string, table: string): Promise<ColumnInfo[]> {
+  const { rows } = await sql<ColumnInfo>`
+    SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ${schema} AND c.relname = ${table} AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum`.execute(db);
+  return rows;
+}
+
+/**
+ * The table that holds a relation's rows: itself, or `<name>_all` when `<name>` is a soft-delete
+ * view over it (then `softDeleted` is true).
+ *
+ * @example
+ * await writableTable(db, 'products') // { schema: 'public', table: 'products_all', softDeleted: true }
+ */
+export async function writableTable<DB>(db: Kysely<DB>, name: string, schema = 'public'): Promise<{ schema: string; table: string; softDeleted: boolean }> {
+  const own = await relationKind(db, schema, name);
+  if (own === 'v' && (await relationKind(db, schema, `${name}_all`)) === 'r') return { schema, table: `${name}_all`, softDeleted: true };
+  if (own !== 'r') throw new StrataError('NOT_FOUND', `${schema}.${name} is not a table`);
+  return { schema, table: name, softDeleted: false };
 }
