@@ -4,3 +4,4 @@ export * from './history/index.js';
 export * from './observe/index.js';
 export * from './service/index.js';
 export * from './softdelete/index.js';
+export * from './upsert/index.js';
