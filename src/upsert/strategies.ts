@@ -18,6 +18,8 @@ export interface Chunk {
   readonly rows: readonly Row[];
   readonly rules: readonly [string, UpdateValue][];
   readonly maxAttempts: number;
+  /** server_version_num: MERGE ... RETURNING merge_action() needs 170000. */
+  readonly serverVersion: number;
 }
 
 export const keyText = (row: Row, key: readonly string[]) =>
@@ -76,6 +78,52 @@ async function savepoint<DB, T>(trx: Kysely<DB>, name: string, work: () => Promi
   }
 }
 
+function mergeStatement(c: Chunk, returning: boolean) {
+  const matched = c.rules.length ? sql`WHEN MATCHED AND ${changedGuard(c.rules, 't', 's')} THEN UPDATE SET ${assignments(c.rules, 't', 's')}` : sql``;
+  return sql<Row & { strata_action: string }>`
+    MERGE INTO ${table(c.target)} AS t
+    USING (VALUES ${valuesList(c.target, c.names, c.rows)}) AS s(${columnList(c.names)})
+       ON ${keyMatch(c.target, 't', 's')}
+    ${matched}
+    WHEN NOT MATCHED THEN INSERT (${columnList(c.names)}) VALUES (${sql.join(c.names.map(ref('s')))})
+    ${returning ? sql`RETURNING merge_action() AS strata_action, t.*` : sql``}`;
+}
+
+/** PostgreSQL 17+: MERGE reports what it did for each row. */
+async function mergeReturning<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
+  const { rows } = await mergeStatement(c, true).execute(trx);
+  const outcomes: Outcome[] = rows.map(({ strata_action, ...row }) => ({ row, action: strata_action === 'INSERT' ? 'inserted' : 'updated' }));
+  for (const row of await currentRows(
+    trx,
+    c,
+    missing(
+      c,
+      c.rows,
+      outcomes.map((o) => o.row),
+    ),
+    false,
+  ))
+    outcomes.push({ row, action: 'unchanged' });
+  return outcomes;
+}
+
+/**
+ * PostgreSQL 15-16: no RETURNING on MERGE. Transaction-level advisory locks on the chunk's keys
+ * (taken in key order, so upserters cannot deadlock) make the before-image exact with respect to
+ * other upserters; the rows are compared before and after.
+ */
+async function mergeCompared<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
+  const keys = c.rows.map((r) => `${c.target.schema}.${c.target.table}:${keyText(r, c.target.key)}`).sort();
+  for (const k of keys) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${k}, 0))`.execute(trx);
+  const before = new Map((await currentRows(trx, c, c.rows, true)).map((r) => [keyText(r, c.target.key), r]));
+  await mergeStatement(c, false).execute(trx);
+  const after = await currentRows(trx, c, c.rows, false);
+  return after.map((row) => {
+    const old = before.get(keyText(row, c.target.key));
+    return { row, action: old === undefined ? 'inserted' : sameRow(old, row) ? 'unchanged' : 'updated' } satisfies Outcome;
+  });
+}
+
 /**
  * MERGE (PostgreSQL 15+). Its caveat: a concurrent insert of the same new key makes the
  * NOT MATCHED branch fail with a unique violation; the MERGE is rolled back to a savepoint and
@@ -84,21 +132,7 @@ async function savepoint<DB, T>(trx: Kysely<DB>, name: string, work: () => Promi
 export async function mergeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await savepoint(trx, 'strata_upsert_merge', async () => {
-        const before = new Map((await currentRows(trx, c, c.rows, true)).map((r) => [keyText(r, c.target.key), r]));
-        const matched = c.rules.length ? sql`WHEN MATCHED AND ${changedGuard(c.rules, 't', 's')} THEN UPDATE SET ${assignments(c.rules, 't', 's')}` : sql``;
-        await sql`
-          MERGE INTO ${table(c.target)} AS t
-          USING (VALUES ${valuesList(c.target, c.names, c.rows)}) AS s(${columnList(c.names)})
-             ON ${keyMatch(c.target, 't', 's')}
-          ${matched}
-          WHEN NOT MATCHED THEN INSERT (${columnList(c.names)}) VALUES (${sql.join(c.names.map(ref('s')))})`.execute(trx);
-        const after = await currentRows(trx, c, c.rows, false);
-        return after.map((row) => {
-          const old = before.get(keyText(row, c.target.key));
-          return { row, action: old === undefined ? 'inserted' : sameRow(old, row) ? 'unchanged' : 'updated' } satisfies Outcome;
-        });
-      });
+      return await savepoint(trx, 'strata_upsert_merge', () => (c.serverVersion >= 170000 ? mergeReturning(trx, c) : mergeCompared(trx, c)));
     } catch (err) {
       if (!isStrataError(err, 'UNIQUE_VIOLATION') || attempt >= c.maxAttempts) throw exhausted(err, attempt, c.maxAttempts);
     }

@@ -38,9 +38,9 @@ const RUN: Record<Exclude<Strategy, 'auto'>, <DB>(trx: Kysely<DB>, c: Chunk) => 
   'update-first': updateFirstUpsert,
 };
 
-async function requireMerge<DB>(trx: Kysely<DB>): Promise<void> {
+async function serverVersion<DB>(trx: Kysely<DB>): Promise<number> {
   const { rows } = await sql<{ v: string }>`SELECT current_setting('server_version_num') AS v`.execute(trx);
-  if (Number(rows[0]?.v ?? 0) < 150000) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
+  return Number(rows[0]?.v ?? 0);
 }
 
 /**
@@ -58,7 +58,8 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
   if (batch.length === 0) return [];
   const strategy = options.strategy === undefined || options.strategy === 'auto' ? 'native' : options.strategy;
   return withTransaction(db, async (trx) => {
-    if (strategy === 'merge') await requireMerge(trx);
+    const version = strategy === 'merge' ? await serverVersion(trx) : 0;
+    if (strategy === 'merge' && version < 150000) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
     const target = await resolveTarget(trx, relation, options.key, options.schema);
     const { rows, names } = checkRows(batch, options.key, options.dedupe ?? 'error', new Set(target.columns.keys()));
     const list = rules(options.update, names, options.key);
@@ -66,7 +67,7 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
     const size = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, names.length))));
     const byKey = new Map<string, Outcome>();
     for (let i = 0; i < rows.length; i += size) {
-      const chunk: Chunk = { target, names, rows: rows.slice(i, i + size), rules: list, maxAttempts: options.maxAttempts ?? 5 };
+      const chunk: Chunk = { target, names, rows: rows.slice(i, i + size), rules: list, maxAttempts: options.maxAttempts ?? 5, serverVersion: version };
       for (const outcome of await RUN[strategy](trx, chunk)) byKey.set(keyText(outcome.row, options.key), outcome);
     }
     return rows.map((row) => {
