@@ -4,5 +4,16 @@ export { count, currency, MAX_JSON_INTEGER, money, text, uuid } from './fields.j
 export { type JsonSchema, toJsonSchema } from './json-schema.js';
 export { type ExtraOperation, type OpenApiDocument, type OpenApiInfo, openApiDocument } from './openapi.js';
 export { type FieldError, HttpProblem, installProblemHandlers, type Problem, problem, sendProblem } from './problem.js';
-export { defineRoute, type ReplyOf, type Responses, type Route, type RouteContext, type RouteSpec, registerRoutes, reply } from './route.js';
+export {
+  defineRoute,
+  type ReplyOf,
+  type Responses,
+  type Route,
+  type RouteContext,
+  type RouteResult,
+  type RouteSpec,
+  type RouteWrapper,
+  registerRoutes,
+  reply,
+} from './route.js';
 export { fieldErrors, parseParts } from './validate.js';

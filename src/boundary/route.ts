@@ -43,6 +43,8 @@ export interface RouteSpec<P, Q, B, H, R extends Responses> {
   readonly responses: R;
   /** Problem statuses this route can answer with (documented in OpenAPI). */
   readonly problems?: readonly number[];
+  /** Idempotency-Key handling: POST routes default to `optional`, others to `none`. */
+  readonly idempotency?: 'none' | 'optional' | 'required';
   handler(ctx: RouteContext<In<P>, In<Q>, In<B>, In<H>>): Promise<ReplyOf<R>>;
 }
 
@@ -56,10 +58,20 @@ export interface Route {
   readonly bodyLimit?: number;
   readonly responses: Responses;
   readonly problems: readonly number[];
-  readonly run: (
-    ctx: RouteContext<unknown, unknown, unknown, unknown>,
-  ) => Promise<{ status: number; body: unknown; headers?: Readonly<Record<string, string>> }>;
+  readonly idempotency: 'none' | 'optional' | 'required';
+  readonly run: (ctx: RouteContext<unknown, unknown, unknown, unknown>) => Promise<RouteResult>;
 }
+
+/** A handler's answer on its way out; `raw` is an already-serialized JSON body (a replay). */
+export interface RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly raw?: string | null;
+}
+
+/** Runs around every handler after validation, e.g. to replay or record idempotent requests. */
+export type RouteWrapper = (route: Route, request: FastifyRequest, execute: () => Promise<RouteResult>) => Promise<RouteResult>;
 
 /**
  * Declares a route whose input is validated and whose output is an output DTO.
@@ -92,6 +104,7 @@ export function defineRoute<
     ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
     responses: spec.responses,
     problems: spec.problems ?? [],
+    idempotency: spec.idempotency ?? (spec.method === 'POST' ? 'optional' : 'none'),
     run: spec.handler as Route['run'],
   };
 }
@@ -111,8 +124,8 @@ const SOURCES: Record<Location, (r: FastifyRequest) => unknown> = {
   header: (r) => r.headers,
 };
 
-/** Registers declared routes on a Fastify instance: validate, run, send only DTOs. */
-export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): void {
+/** Registers declared routes on a Fastify instance: validate, run (inside `wrap`, if given), send only DTOs. */
+export function registerRoutes(app: FastifyInstance, routes: readonly Route[], options: { readonly wrap?: RouteWrapper } = {}): void {
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -123,9 +136,17 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): 
         const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
         for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
         const input = parseParts(parts) as Partial<Record<Location, unknown>>;
-        const result = await route.run({ params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
+        const execute = () => route.run({ params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
+        const result = options.wrap ? await options.wrap(route, request, execute) : await execute();
         if (result.headers) reply.headers(result.headers);
         reply.code(result.status);
+        if (result.raw !== undefined)
+          return result.raw === null
+            ? reply.send()
+            : reply
+                .type('application/json; charset=utf-8')
+                .serializer((p) => p as string)
+                .send(result.raw);
         if (result.body === undefined) return reply.send();
         if (!isDto(result.body)) throw new Error(`${route.method} ${route.url} returned a value that is not an output DTO`);
         return result.body;

@@ -1,3 +1,4 @@
+export { ambientTransaction, runInTransaction } from './ambient.js';
 export type { DialectCapabilities, Engine } from './capabilities.js';
 export { type ColumnInfo, columnsOf, columnTypesOf, type IndexInfo, indexesOf, primaryKeyOf, relationKind, writableTable } from './catalog.js';
 export { DEFAULT_POOL, loadConfig, type PoolOptions, type StrataConfig } from './config.js';

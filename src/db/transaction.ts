@@ -1,4 +1,5 @@
 import type { IsolationLevel, Kysely, Transaction } from 'kysely';
+import { ambientTransaction } from './ambient.js';
 import type { Database } from './database.js';
 import { isStrataError, type StrataErrorCode } from './errors.js';
 
@@ -37,7 +38,8 @@ function kyselyOf<DB>(target: Kysely<DB> | Database<DB>): Kysely<DB> {
  * Runs `fn` in one transaction. On a serialization failure or deadlock the whole transaction is
  * retried with jittered exponential backoff, up to `maxAttempts`; any other error rolls back and
  * is thrown at once. `fn` may run more than once, so keep side effects outside the database out of it.
- * Inside an existing transaction, `fn` simply joins it (no retry: only the outermost can retry).
+ * Inside an existing transaction, `fn` simply joins it (no retry: only the outermost can retry);
+ * so it does inside `runInTransaction` for the same database.
  *
  * @example
  * const balance = await withTransaction(database, async (trx) => {
@@ -52,6 +54,8 @@ export async function withTransaction<DB, T>(
 ): Promise<T> {
   const db = kyselyOf(target);
   if (db.isTransaction) return fn(db as Transaction<DB>);
+  const ambient = ambientTransaction(db);
+  if (ambient) return fn(ambient);
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -6,6 +6,7 @@ import { uuidv7 } from 'uuidv7';
 import { installProblemHandlers, registerRoutes } from '../boundary/index.js';
 import type { Database } from '../db/index.js';
 import { createRegistry, registerPoolMetrics } from '../observe/index.js';
+import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import type { ServiceDatabase } from './catalog/schema.js';
 import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
@@ -24,6 +25,9 @@ export interface AppOptions {
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Until principals exist, every client shares one principal: keys are still scoped by it. */
+const ANONYMOUS = 'anonymous';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -60,7 +64,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   await app.register(opsRoutes, { database: options.database, registry });
   const routes = productRoutes(options.database.db as Kysely<ServiceDatabase>);
-  registerRoutes(app, routes);
+  const db = options.database.db as Kysely<ServiceDatabase>;
+  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS }) });
+  const cleanup = setInterval(() => void cleanupIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'idempotency key cleanup failed')), 600_000);
+  cleanup.unref();
+  app.addHook('onClose', async () => clearInterval(cleanup));
   docsRoutes(app, routes, VERSION);
   return app;
 }

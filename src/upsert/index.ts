@@ -1,3 +1,17 @@
+export {
+  bodyHash,
+  type Claim,
+  claimIdempotencyKey,
+  cleanupIdempotencyKeys,
+  completeIdempotencyKey,
+  createIdempotencyTable,
+  type IdempotencyOptions,
+  type IdempotentRequest,
+  isValidIdempotencyKey,
+  releaseIdempotencyKey,
+  type StoredResponse,
+} from './idempotency.js';
+export { type IdempotencyHookOptions, idempotencyWrapper } from './idempotency-hook.js';
 export type { UpdateSpec, UpdateValue } from './render.js';
 export type { Dedupe, Row } from './rows.js';
 export type { Action } from './strategies.js';

@@ -204,3 +204,8 @@ export const DiffOut = defineOutput(
     changes: d.changes.filter((c) => PUBLIC_PRODUCT_FIELDS.has(c.field)).map((c) => ({ field: c.field, from: c.from, to: c.to })),
   }),
 );
+
+/** PUT /products/by-sku/:sku body: every writable field but the SKU, which the path carries. */
+export const ProductUpsert = ProductCreate.omit({ sku: true });
+
+export const SkuParams = z.strictObject({ sku: sku() });

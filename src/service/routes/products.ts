@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
+import { uuidv7 } from 'uuidv7';
 import { defineRoute, HttpProblem, type Route, reply } from '../../boundary/index.js';
 import { isStrataError, setWriteContext, withTransaction } from '../../db/index.js';
 import { diffVersions, listVersions, revertToVersion, versionAt } from '../../history/index.js';
 import { restore } from '../../softdelete/index.js';
+import { upsert } from '../../upsert/index.js';
 import { decodeCursor } from '../catalog/cursor.js';
-import type { ServiceDatabase } from '../catalog/schema.js';
+import type { ProductRow, ServiceDatabase } from '../catalog/schema.js';
 import { rowFromSnapshot } from '../catalog/snapshot.js';
 import { deleteProduct, findProduct, insertProduct, listDeletedProducts, listProducts, updateProduct } from '../catalog/store.js';
 import {
@@ -22,11 +24,14 @@ import {
   ProductPageOut,
   ProductParams,
   ProductPatch,
+  ProductUpsert,
   RevertBody,
+  SkuParams,
   VersionPageOut,
 } from '../dto/products.js';
 
 const BODY_LIMIT = 64 * 1024;
+const UPSERT_FIELDS = ['name', 'description', 'price', 'currency', 'stock', 'tags'];
 const tags = ['products'];
 
 const etag = (version: number) => `"${version}"`;
@@ -73,6 +78,30 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       handler: async ({ body, request }) => {
         const row = await write(request, (trx) => insertProduct(trx, body));
         return reply(201, ProductOut.from(row), { location: `/products/${row.id}`, etag: etag(row.version) });
+      },
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/products/by-sku/:sku',
+      summary: 'Create or update the product with this SKU (idempotent: a repeat changes nothing)',
+      tags,
+      params: SkuParams,
+      body: ProductUpsert,
+      bodyLimit: BODY_LIMIT,
+      responses: { 200: ProductOut, 201: ProductOut },
+      problems: [409, 413, 415],
+      handler: async ({ params, body, request }) => {
+        const [result] = await write(request, (trx) =>
+          upsert<ServiceDatabase, ProductRow>(
+            trx,
+            'products',
+            { id: uuidv7(), sku: params.sku, ...body, tags: [...body.tags] },
+            { key: ['sku'], update: UPSERT_FIELDS },
+          ),
+        );
+        if (!result) throw new HttpProblem(409, 'UPSERT_CONFLICT', 'the product changed concurrently; retry');
+        const headers = { etag: etag(result.row.version), ...(result.action === 'inserted' ? { location: `/products/${result.row.id}` } : {}) };
+        return result.action === 'inserted' ? reply(201, ProductOut.from(result.row), headers) : reply(200, ProductOut.from(result.row), headers);
       },
     }),
     defineRoute({

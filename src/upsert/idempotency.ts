@@ -1,0 +1,175 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { StrataError } from '../db/index.js';
+
+/** What identifies one logical request: who sent it, the key, and what it asked for. */
+export interface IdempotentRequest {
+  readonly principal: string;
+  readonly key: string;
+  readonly method: string;
+  readonly path: string;
+  /** sha256 of the request body in canonical form (see `bodyHash`). */
+  readonly bodyHash: string;
+}
+
+/** A response as stored for replay. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+}
+
+export type Claim =
+  | { readonly kind: 'acquired'; readonly token: string; readonly request: IdempotentRequest }
+  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  | { readonly kind: 'in_flight'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'mismatch' };
+
+export interface IdempotencyOptions {
+  /** How long a claim holds the key before another attempt may take over (holder presumed dead). Default 30 s. */
+  readonly lockTtlMs?: number;
+  /** How long a key (and its stored response) lives. Default 24 h. */
+  readonly retentionMs?: number;
+}
+
+const KEY = /^[\u0021-\u007e]{1,255}$/;
+
+/** True for a usable key: 1-255 printable ASCII characters, no spaces. */
+export function isValidIdempotencyKey(key: string): boolean {
+  return KEY.test(key);
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** sha256 of the body as canonical JSON (sorted keys), so formatting differences do not matter. */
+export function bodyHash(body: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body ?? null)) ?? 'null')
+    .digest('hex');
+}
+
+/**
+ * Creates the key table (in a migration).
+ *
+ * @example
+ * await createIdempotencyTable(db);
+ */
+export async function createIdempotencyTable<DB>(db: Kysely<DB>): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS strata_idempotency_keys (
+    principal text NOT NULL,
+    key text NOT NULL,
+    method text NOT NULL,
+    path text NOT NULL,
+    body_hash text NOT NULL,
+    state text NOT NULL CHECK (state IN ('in_flight', 'done')),
+    token uuid NOT NULL,
+    locked_until timestamptz,
+    expires_at timestamptz NOT NULL,
+    response_status int,
+    response_headers jsonb,
+    response_body text,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (principal, key))`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS strata_idempotency_keys_expires ON strata_idempotency_keys (expires_at)`.execute(db);
+}
+
+interface KeyRow {
+  method: string;
+  path: string;
+  body_hash: string;
+  state: 'in_flight' | 'done';
+  wait_ms: number | null;
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: string | null;
+}
+
+/**
+ * Claims a key in its own short transaction. `acquired`: run the request, then `complete` in the
+ * same transaction as its effect. A key whose holder died is taken over once its lock expires;
+ * an expired key starts afresh.
+ *
+ * @example
+ * const claim = await claimIdempotencyKey(db, { principal, key, method: 'POST', path: '/products', bodyHash: bodyHash(body) });
+ */
+export async function claimIdempotencyKey<DB>(db: Kysely<DB>, request: IdempotentRequest, options: IdempotencyOptions = {}): Promise<Claim> {
+  if (!isValidIdempotencyKey(request.key)) throw new StrataError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 printable ASCII characters');
+  const lockMs = options.lockTtlMs ?? 30_000;
+  const keepMs = options.retentionMs ?? 86_400_000;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const token = randomUUID();
+    const { rows: won } = await sql<{ token: string }>`
+      INSERT INTO strata_idempotency_keys AS k (principal, key, method, path, body_hash, state, token, locked_until, expires_at)
+      VALUES (${request.principal}, ${request.key}, ${request.method}, ${request.path}, ${request.bodyHash}, 'in_flight', ${token},
+              clock_timestamp() + make_interval(secs => ${lockMs / 1000}), clock_timestamp() + make_interval(secs => ${keepMs / 1000}))
+      ON CONFLICT (principal, key) DO UPDATE
+        SET method = EXCLUDED.method, path = EXCLUDED.path, body_hash = EXCLUDED.body_hash, state = 'in_flight', token = EXCLUDED.token,
+            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
+            response_status = NULL, response_headers = NULL, response_body = NULL, created_at = clock_timestamp()
+        WHERE k.expires_at < clock_timestamp()
+           OR (k.state = 'in_flight' AND k.locked_until < clock_timestamp()
+               AND k.method = EXCLUDED.method AND k.path = EXCLUDED.path AND k.body_hash = EXCLUDED.body_hash)
+      RETURNING k.token::text AS token`.execute(db);
+    if (won[0]?.token === token) return { kind: 'acquired', token, request };
+    const { rows } = await sql<KeyRow>`
+      SELECT method, path, body_hash, state, response_status, response_headers, response_body,
+             ceil(extract(epoch FROM (locked_until - clock_timestamp())) * 1000)::int AS wait_ms
+        FROM strata_idempotency_keys WHERE principal = ${request.principal} AND key = ${request.key}`.execute(db);
+    const row = rows[0];
+    if (!row) continue;
+    if (row.method !== request.method || row.path !== request.path || row.body_hash !== request.bodyHash) return { kind: 'mismatch' };
+    if (row.state === 'done') {
+      return { kind: 'replay', response: { status: row.response_status ?? 200, headers: row.response_headers ?? {}, body: row.response_body } };
+    }
+    return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil((row.wait_ms ?? 1000) / 1000)) };
+  }
+  return { kind: 'in_flight', retryAfterSeconds: 1 };
+}
+
+/**
+ * Stores the response, in the transaction that carries the request's effect, so both commit or
+ * neither does. Fails with IDEMPOTENCY_KEY_IN_FLIGHT when this claim lost its lock to a retry.
+ */
+export async function completeIdempotencyKey<DB>(trx: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>, response: StoredResponse): Promise<void> {
+  const result = await sql`
+    UPDATE strata_idempotency_keys
+       SET state = 'done', locked_until = NULL, response_status = ${response.status},
+           response_headers = ${JSON.stringify(response.headers)}::jsonb, response_body = ${response.body}
+     WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(trx);
+  if (result.numAffectedRows !== 1n) {
+    throw new StrataError('IDEMPOTENCY_KEY_IN_FLIGHT', 'this request held the Idempotency-Key too long and a retry took it over; its effect was rolled back');
+  }
+}
+
+/** Gives the key up after a failed attempt, so a retry can run at once. */
+export async function releaseIdempotencyKey<DB>(db: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>): Promise<void> {
+  await sql`DELETE FROM strata_idempotency_keys
+    WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(db);
+}
+
+/**
+ * Deletes expired keys in batches; returns how many. Run it periodically.
+ *
+ * @example
+ * setInterval(() => void cleanupIdempotencyKeys(db), 600_000).unref();
+ */
+export async function cleanupIdempotencyKeys<DB>(db: Kysely<DB>, batchSize = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await sql`DELETE FROM strata_idempotency_keys WHERE ctid IN (
+      SELECT ctid FROM strata_idempotency_keys WHERE expires_at < clock_timestamp() LIMIT ${batchSize})`.execute(db);
+    const n = Number(result.numAffectedRows ?? 0n);
+    total += n;
+    if (n < batchSize) return total;
+  }
+}
