@@ -213,3 +213,24 @@ describe('catalog history', () => {
     expect([revertDeleted.statusCode, revertDeleted.json().code]).toEqual([404, 'PRODUCT_NOT_FOUND']);
   });
 });
+
+describe('PUT /products/by-sku/:sku (upsert)', () => {
+  it('creates (201), repeats without a write (200, same version), updates (200, new version)', async () => {
+    const sku = `UPSERT-${Date.now().toString(36)}`;
+    const body = { name: 'Saw', price: 1500, currency: 'EUR', stock: 3, tags: ['tools'] };
+    const created = await svc.request({ method: 'PUT', url: `/products/by-sku/${sku}`, payload: body });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ sku, name: 'Saw', price: 1500, version: 1 });
+    expect(created.headers.location).toBe(`/products/${created.json().id}`);
+    const same = await svc.request({ method: 'PUT', url: `/products/by-sku/${sku}`, payload: body });
+    expect([same.statusCode, same.json().version, same.json().id, same.json().updated_at]).toEqual([200, 1, created.json().id, created.json().updated_at]);
+    const history = (await svc.request({ method: 'GET', url: `/products/${created.json().id}/history` })).json();
+    expect(history.items).toHaveLength(1);
+    const changed = await svc.request({ method: 'PUT', url: `/products/by-sku/${sku}`, payload: { ...body, price: 1700 } });
+    expect([changed.statusCode, changed.json().price, changed.json().version, changed.headers.etag]).toEqual([200, 1700, 2, '"2"']);
+    const bad = await svc.request({ method: 'PUT', url: `/products/by-sku/${sku}`, payload: { ...body, sku: 'other' } });
+    expect(bad.statusCode).toBe(400);
+    const badSku = await svc.request({ method: 'PUT', url: '/products/by-sku/bad%20sku', payload: body });
+    expect(badSku.statusCode).toBe(400);
+  });
+});
