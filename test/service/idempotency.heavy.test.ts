@@ -7,7 +7,8 @@ const svc = useService();
 const post = (key: string | undefined, payload: Record<string, unknown>) =>
   svc.request({ method: 'POST', url: '/products', headers: key === undefined ? {} : { 'idempotency-key': key }, payload });
 
-const countSku = async (sku: unknown) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM products_all WHERE sku = ${String(sku)}`.execute(svc.db)).rows[0]?.n;
+const countSku = async (sku: unknown) =>
+  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM products_all WHERE sku = ${String(sku)}`.execute(svc.db)).rows[0]?.n;
 
 describe('Idempotency-Key on POST /products', () => {
   it('a repeat replays the stored response with Idempotent-Replayed: true and no second effect', async () => {

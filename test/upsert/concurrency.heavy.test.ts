@@ -12,7 +12,9 @@ describe.each(['native', 'merge', 'fallback'] as Strategy[])('%s: 64 connections
   let db: Kysely<unknown>;
   beforeAll(async () => {
     db = pg.database.db;
-    await sql`CREATE TABLE IF NOT EXISTS counters (id bigserial PRIMARY KEY, k text NOT NULL UNIQUE, n int NOT NULL, payload text NOT NULL, version int NOT NULL DEFAULT 1)`.execute(db);
+    await sql`CREATE TABLE IF NOT EXISTS counters (id bigserial PRIMARY KEY, k text NOT NULL UNIQUE, n int NOT NULL, payload text NOT NULL, version int NOT NULL DEFAULT 1)`.execute(
+      db,
+    );
     await enableHistory(db, { table: 'counters' });
   });
 

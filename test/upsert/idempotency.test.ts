@@ -23,7 +23,13 @@ describe('idempotency key store', () => {
     await createIdempotencyTable(db);
   });
 
-  const request = (key: string, body: unknown = { a: 1 }, principal = 'alice') => ({ principal, key, method: 'POST', path: '/things', bodyHash: bodyHash(body) });
+  const request = (key: string, body: unknown = { a: 1 }, principal = 'alice') => ({
+    principal,
+    key,
+    method: 'POST',
+    path: '/things',
+    bodyHash: bodyHash(body),
+  });
   const acquired = (claim: Claim): Acquired => {
     expect(claim.kind).toBe('acquired');
     return claim as Acquired;
@@ -33,7 +39,10 @@ describe('idempotency key store', () => {
     const first = acquired(await claimIdempotencyKey(db, request('k1')));
     expect(await claimIdempotencyKey(db, request('k1'))).toMatchObject({ kind: 'in_flight' });
     await withTransaction(db, (trx) => completeIdempotencyKey(trx, first, { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' }));
-    expect(await claimIdempotencyKey(db, request('k1'))).toEqual({ kind: 'replay', response: { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' } });
+    expect(await claimIdempotencyKey(db, request('k1'))).toEqual({
+      kind: 'replay',
+      response: { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' },
+    });
     expect(await claimIdempotencyKey(db, request('k1', { a: 2 }))).toEqual({ kind: 'mismatch' });
     expect(await claimIdempotencyKey(db, { ...request('k1'), path: '/other' })).toEqual({ kind: 'mismatch' });
   });

@@ -65,7 +65,21 @@ describe('upsert', () => {
     expect((await caught(() => upsert(db, 'items', [{ sku: null, name: 'x', price: 1n }], { key: ['sku'] }))).code).toBe('UPSERT_NULL_KEY');
     expect((await caught(() => upsert(db, 'items', [{ sku: 'k', name: 'x', price: 1n }], { key: ['name'] }))).code).toBe('UPSERT_NO_UNIQUE_INDEX');
     expect((await caught(() => upsert(db, 'items', [{ sku: 'k', nope: 1 }], { key: ['sku'] }))).code).toBe('UPSERT_INVALID_ROWS');
-    expect((await caught(() => upsert(db, 'items', [{ sku: 'k', name: 'x', price: 1n }, { sku: 'j', name: 'y' }], { key: ['sku'] }))).code).toBe('UPSERT_INVALID_ROWS');
+    expect(
+      (
+        await caught(() =>
+          upsert(
+            db,
+            'items',
+            [
+              { sku: 'k', name: 'x', price: 1n },
+              { sku: 'j', name: 'y' },
+            ],
+            { key: ['sku'] },
+          ),
+        )
+      ).code,
+    ).toBe('UPSERT_INVALID_ROWS');
     expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(db)).rows[0]?.n).toBe(before);
     const lastWins = await upsert(db, 'items', dup, { key: ['sku'], dedupe: 'last-wins' });
     expect(lastWins).toHaveLength(1);
@@ -116,7 +130,9 @@ describe('upsert', () => {
       expect(second?.row.id).not.toBe(first?.row.id);
       expect(second?.row).not.toHaveProperty('deleted_at');
       const { rows } = await sql<{ live: number; deleted: number }>`
-        SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted FROM tools_all WHERE sku = ${sku}`.execute(db);
+        SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted FROM tools_all WHERE sku = ${sku}`.execute(
+        db,
+      );
       expect(rows[0]).toEqual({ live: 1, deleted: 1 });
     }
   });
