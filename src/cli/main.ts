@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { dbCommand } from './commands/db.js';
+import { explainCommand, topCommand } from './commands/observe.js';
 import { serveCommand } from './commands/serve.js';
 import { softDeleteCommand } from './commands/softdelete.js';
 import { fail } from './fail.js';
@@ -18,4 +19,6 @@ const program = new Command('strata')
 program.addCommand(serveCommand());
 program.addCommand(dbCommand());
 program.addCommand(softDeleteCommand());
+program.addCommand(explainCommand());
+program.addCommand(topCommand());
 program.parseAsync(process.argv).catch(fail);

@@ -1,4 +1,5 @@
 import { StrataError } from './errors.js';
+import type { QueryObserver } from './observer.js';
 
 /** Pool sizing and timeouts; every field has a safe default. */
 export interface PoolOptions {
@@ -12,6 +13,8 @@ export interface PoolOptions {
   readonly statementTimeoutMs: number;
   /** Shown in pg_stat_activity. Default `strata`. */
   readonly applicationName: string;
+  /** Called after every statement (query timing, slow-query log). */
+  readonly observer?: QueryObserver;
 }
 
 /** Everything strata reads from the environment, validated once. */
@@ -25,6 +28,8 @@ export interface StrataConfig {
   /** Port for the embedded server (`STRATA_PG_PORT`); default: remembered or free. */
   readonly embeddedPort?: number;
   readonly pool: PoolOptions;
+  /** Slow-query log: threshold (`STRATA_SLOW_QUERY_MS`, default 500), plans (`STRATA_EXPLAIN`: off | plan | analyze), sampling (`STRATA_EXPLAIN_SAMPLE_RATE`, 0-1). */
+  readonly slowQuery: { readonly thresholdMs: number; readonly explain: 'off' | 'plan' | 'analyze'; readonly sampleRate: number };
 }
 
 export const DEFAULT_POOL: PoolOptions = {
@@ -42,6 +47,21 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new StrataError('CONFIG_INVALID', `${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
+  return value;
+}
+
+function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new StrataError('CONFIG_INVALID', `${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value < 0 || value > 1) throw new StrataError('CONFIG_INVALID', `${name} must be a number from 0 to 1 (got "${raw}")`);
   return value;
 }
 
@@ -75,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
     ...(mariadbUrl ? { mariadbUrl } : {}),
     ...(embeddedPort !== undefined ? { embeddedPort } : {}),
     home: env.STRATA_HOME || '.strata',
+    slowQuery: {
+      thresholdMs: integer(env, 'STRATA_SLOW_QUERY_MS', 0, 86_400_000) ?? 500,
+      explain: choice(env, 'STRATA_EXPLAIN', ['off', 'plan', 'analyze'] as const) ?? 'off',
+      sampleRate: fraction(env, 'STRATA_EXPLAIN_SAMPLE_RATE') ?? 1,
+    },
     pool: {
       max: integer(env, 'STRATA_POOL_MAX', 1, 1000) ?? DEFAULT_POOL.max,
       idleTimeoutMs: integer(env, 'STRATA_POOL_IDLE_TIMEOUT_MS', 0, 86_400_000) ?? DEFAULT_POOL.idleTimeoutMs,

@@ -48,7 +48,7 @@ export async function openMariaDb<DB>(url: string, options: Partial<PoolOptions>
     conn.on('error', () => undefined);
     if (settings.statementTimeoutMs > 0) conn.query(`SET SESSION max_statement_time = ${settings.statementTimeoutMs / 1000}`);
   });
-  const dialect = new TranslatingDialect(new MysqlDialect({ pool }), async (err, phase) => translateMariaDbError(err, phase));
+  const dialect = new TranslatingDialect(new MysqlDialect({ pool }), async (err, phase) => translateMariaDbError(err, phase), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
     const { rows } = await sql<{ version: string }>`SELECT VERSION() AS version`.execute(db);

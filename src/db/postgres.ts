@@ -49,7 +49,7 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   const pool = new pg.Pool(poolConfig(url, settings));
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })));
+  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
     const { rows } = await sql<{

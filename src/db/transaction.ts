@@ -2,6 +2,7 @@ import type { IsolationLevel, Kysely, Transaction } from 'kysely';
 import { ambientTransaction } from './ambient.js';
 import type { Database } from './database.js';
 import { isStrataError, type StrataErrorCode } from './errors.js';
+import { emitRetry } from './observer.js';
 
 /** Only these failures are safe to retry: the database rolled the whole transaction back. */
 export const RETRYABLE_CODES: readonly StrataErrorCode[] = ['SERIALIZATION_FAILURE', 'DEADLOCK'];
@@ -69,6 +70,7 @@ export async function withTransaction<DB, T>(
       if (attempt >= maxAttempts) throw err.withDetails({ attempts: attempt });
       const delayMs = backoff(attempt, options.baseDelayMs ?? 10, options.maxDelayMs ?? 1000);
       options.onRetry?.({ attempt, code: err.code, delayMs });
+      emitRetry({ attempt, code: err.code });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

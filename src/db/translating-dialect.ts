@@ -11,6 +11,7 @@ import type {
   TransactionSettings,
 } from 'kysely';
 import type { StrataError } from './errors.js';
+import type { QueryObserver } from './observer.js';
 import type { ErrorPhase } from './translate-postgres.js';
 
 /** Turns any driver error into a StrataError; may look up extra details (async). */
@@ -20,13 +21,19 @@ class TranslatingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly translate: ErrorTranslator,
+    private readonly observer: QueryObserver | undefined,
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const started = this.observer ? performance.now() : 0;
     try {
-      return await this.inner.executeQuery<R>(query);
+      const result = await this.inner.executeQuery<R>(query);
+      this.observer?.({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started });
+      return result;
     } catch (err) {
-      throw await this.translate(err, 'query');
+      const error = await this.translate(err, 'query');
+      this.observer?.({ sql: query.sql, parameters: query.parameters, durationMs: performance.now() - started, error });
+      throw error;
     }
   }
 
@@ -47,6 +54,7 @@ class TranslatingDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly translate: ErrorTranslator,
+    private readonly observer: QueryObserver | undefined,
   ) {}
 
   private async guard<T>(phase: ErrorPhase, run: () => Promise<T>): Promise<T> {
@@ -63,7 +71,7 @@ class TranslatingDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const inner = await this.guard('connect', () => this.inner.acquireConnection());
-    return new TranslatingConnection(inner, this.translate);
+    return new TranslatingConnection(inner, this.translate, this.observer);
   }
 
   beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -105,15 +113,16 @@ class TranslatingDriver implements Driver {
   }
 }
 
-/** Wraps a Kysely dialect so that every driver error surfaces as a StrataError. */
+/** Wraps a Kysely dialect so that every driver error surfaces as a StrataError (and, optionally, every statement is observed). */
 export class TranslatingDialect implements Dialect {
   constructor(
     private readonly inner: Dialect,
     private readonly translate: ErrorTranslator,
+    private readonly observer?: QueryObserver,
   ) {}
 
   createDriver(): Driver {
-    return new TranslatingDriver(this.inner.createDriver(), this.translate);
+    return new TranslatingDriver(this.inner.createDriver(), this.translate, this.observer);
   }
 
   createQueryCompiler(): QueryCompiler {

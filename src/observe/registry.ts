@@ -11,8 +11,12 @@ import type { PoolStats } from '../db/index.js';
 export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;
 }
+
+/** Gauges that prom-client names with `_total` (a counter suffix); `nodejs_active_*` by type carry the same numbers. */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * Exposes a pool's connection counts as `strata_db_pool_*` gauges, read at scrape time.

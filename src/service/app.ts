@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { installProblemHandlers, registerRoutes } from '../boundary/index.js';
 import type { Database } from '../db/index.js';
-import { createRegistry, registerPoolMetrics } from '../observe/index.js';
+import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import type { ServiceDatabase } from './catalog/schema.js';
 import { docsRoutes } from './routes/docs.js';
@@ -18,6 +18,8 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Metrics registry; default a fresh one with process metrics. */
   readonly registry?: Registry;
+  /** strata's metrics on that registry; default created here. */
+  readonly metrics?: StrataMetrics;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number;
   /** Called for every route registered (method, url), e.g. to check documentation coverage. */
@@ -41,6 +43,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = options.registry ?? createRegistry();
   registerPoolMetrics(registry, 'primary', () => options.database.poolStats());
+  const metrics = options.metrics ?? createStrataMetrics(registry);
   const app = Fastify({
     logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -65,10 +68,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(opsRoutes, { database: options.database, registry });
   const routes = productRoutes(options.database.db as Kysely<ServiceDatabase>);
   const db = options.database.db as Kysely<ServiceDatabase>;
-  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS }) });
+  instrumentHttp(app, metrics);
+  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS, onReplay: () => metrics.idempotencyReplays.inc() }) });
   const cleanup = setInterval(() => void cleanupIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'idempotency key cleanup failed')), 600_000);
   cleanup.unref();
-  app.addHook('onClose', async () => clearInterval(cleanup));
+  app.addHook('onClose', async () => {
+    clearInterval(cleanup);
+    if (!options.metrics) metrics.close();
+  });
   docsRoutes(app, routes, VERSION);
   return app;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { type Connection, connect, isPortFree, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
+import { createQueryObserver, createRegistry, createStrataMetrics } from '../observe/index.js';
 import { buildApp } from './app.js';
 import { migrateService } from './migrate.js';
 
@@ -30,12 +32,24 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   if (!(await isPortFree(options.port, options.host))) {
     throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`);
   }
-  const connection = await connect(options.config ?? loadConfig(), options.say);
+  const config = options.config ?? loadConfig();
+  const registry = createRegistry();
+  const metrics = createStrataMetrics(registry);
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const observer = createQueryObserver({
+    metrics,
+    logger,
+    slowQueryMs: config.slowQuery.thresholdMs,
+    explain: config.slowQuery.explain,
+    sampleRate: config.slowQuery.sampleRate,
+  });
+  const connection = await connect({ ...config, pool: { ...config.pool, observer: observer.observe } }, options.say);
+  observer.attach(connection.database.db);
   let app: FastifyInstance;
   try {
     const { applied } = await migrateService(connection.database.db);
     if (applied.length > 0) options.say?.(`applied migrations: ${applied.join(', ')}`);
-    app = await buildApp({ database: connection.database });
+    app = await buildApp({ database: connection.database, registry, metrics, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {
     await connection.close();
@@ -51,7 +65,13 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     app,
     connection,
     close: () => {
-      closing ??= app.close().finally(() => connection.close());
+      closing ??= app
+        .close()
+        .then(() => observer.settle())
+        .finally(() => {
+          metrics.close();
+          return connection.close();
+        });
       return closing;
     },
   };

@@ -1,21 +1,13 @@
 import { Command } from 'commander';
-import { type Kysely, sql } from 'kysely';
-import { connect, quoteIdent } from '../../db/index.js';
+import { sql } from 'kysely';
+import { quoteIdent } from '../../db/index.js';
 import { type ChildRelation, enableSoftDelete, purgeDeleted, restore } from '../../softdelete/index.js';
+import { withDb } from '../database.js';
 import { fail } from '../fail.js';
 import { parseDuration, parsePositive } from '../options.js';
 import { startProgress } from '../progress.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-async function withDb(work: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
-  const conn = await connect();
-  try {
-    await work(conn.database.db);
-  } finally {
-    await conn.close();
-  }
-}
 
 function children(opts: Record<string, string[] | undefined>): ChildRelation[] {
   const out: ChildRelation[] = [];

@@ -198,7 +198,12 @@ export class EmbeddedServer {
 
   private async pgCtlStart(port: number): Promise<void> {
     const { pg_ctl } = await postgresBinaries();
-    const settings: Record<string, string> = { listen_addresses: '127.0.0.1', max_connections: '200', ...this.options.settings };
+    const settings: Record<string, string> = {
+      listen_addresses: '127.0.0.1',
+      max_connections: '200',
+      shared_preload_libraries: 'pg_stat_statements',
+      ...this.options.settings,
+    };
     const flags = [`-p ${port}`, "-c unix_socket_directories=''"];
     for (const [name, value] of Object.entries(settings)) {
       if (!SAFE_SETTING.test(name) || !SAFE_SETTING.test(value)) throw new StrataError('CONFIG_INVALID', `unsafe server setting ${name}`);
@@ -225,6 +230,13 @@ export class EmbeddedServer {
       if (found.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdent(this.database)}`);
     } finally {
       await client.end();
+    }
+    const own = new pg.Client({ connectionString: this.urlFor(password, port) });
+    await own.connect();
+    try {
+      await own.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    } finally {
+      await own.end();
     }
   }
 }

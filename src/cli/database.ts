@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import { connect } from '../db/index.js';
+
+/** Runs `work` against the configured database (DATABASE_URL or the embedded server), then closes it. */
+export async function withDb(work: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
+  const conn = await connect();
+  try {
+    await work(conn.database.db);
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { StrataMetrics } from './metrics.js';
+
+/**
+ * Times every HTTP request into `strata_http_request_duration_seconds` (route pattern, never the
+ * raw URL, so label values stay bounded).
+ *
+ * @example
+ * instrumentHttp(app, metrics);
+ */
+export function instrumentHttp(app: FastifyInstance, metrics: StrataMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+}
