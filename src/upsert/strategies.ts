@@ -38,6 +38,17 @@ function missing(c: Chunk, rows: readonly Row[], got: readonly Row[]): Row[] {
   return rows.filter((r) => !seen.has(keyText(r, c.target.key)));
 }
 
+/** Adds the rows a statement left alone (its guard found nothing to change), read back as `unchanged`. */
+async function withUnchanged<DB>(trx: Kysely<DB>, c: Chunk, outcomes: Outcome[]): Promise<Outcome[]> {
+  const untouched = missing(
+    c,
+    c.rows,
+    outcomes.map((o) => o.row),
+  );
+  for (const row of await currentRows(trx, c, untouched, false)) outcomes.push({ row, action: 'unchanged' });
+  return outcomes;
+}
+
 /** INSERT ... ON CONFLICT DO UPDATE (only when something differs); rows left alone are read back. */
 export async function nativeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
   const arbiter = sql`(${columnList(c.target.key)})${c.target.predicate ? sql.raw(` WHERE ${c.target.predicate}`) : sql``}`;
@@ -47,18 +58,7 @@ export async function nativeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outco
     ON CONFLICT ${arbiter} ${action}
     RETURNING t.*, (t.xmax = 0) AS strata_inserted`.execute(trx);
   const outcomes: Outcome[] = rows.map(({ strata_inserted, ...row }) => ({ row, action: strata_inserted ? 'inserted' : 'updated' }));
-  for (const row of await currentRows(
-    trx,
-    c,
-    missing(
-      c,
-      c.rows,
-      outcomes.map((o) => o.row),
-    ),
-    false,
-  ))
-    outcomes.push({ row, action: 'unchanged' });
-  return outcomes;
+  return withUnchanged(trx, c, outcomes);
 }
 
 function sameRow(a: Row | undefined, b: Row): boolean {
@@ -93,18 +93,7 @@ function mergeStatement(c: Chunk, returning: boolean) {
 async function mergeReturning<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
   const { rows } = await mergeStatement(c, true).execute(trx);
   const outcomes: Outcome[] = rows.map(({ strata_action, ...row }) => ({ row, action: strata_action === 'INSERT' ? 'inserted' : 'updated' }));
-  for (const row of await currentRows(
-    trx,
-    c,
-    missing(
-      c,
-      c.rows,
-      outcomes.map((o) => o.row),
-    ),
-    false,
-  ))
-    outcomes.push({ row, action: 'unchanged' });
-  return outcomes;
+  return withUnchanged(trx, c, outcomes);
 }
 
 /**
