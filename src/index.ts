@@ -1,4 +1,5 @@
 export * from './boundary/index.js';
+export * from './bulk/index.js';
 export * from './db/index.js';
 export * from './history/index.js';
 export * from './observe/index.js';

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type pg from 'pg';
 import type { DialectCapabilities, Engine } from './capabilities.js';
 import { StrataError } from './errors.js';
 
@@ -32,6 +33,8 @@ export interface Database<DB = unknown> {
   ping(timeoutMs?: number): Promise<void>;
   /** Waits for checked-out connections to return, then closes the pool. Safe to call twice. */
   close(): Promise<void>;
+  /** PostgreSQL only: a raw node-postgres client from the pool (for COPY); release it when done. */
+  connectRaw?(): Promise<pg.PoolClient>;
 }
 
 /** The parts an engine module provides; `databaseHandle` adds state, ping and close. */
@@ -40,6 +43,7 @@ export interface DatabaseParts<DB> {
   readonly db: Kysely<DB>;
   readonly capabilities: DialectCapabilities;
   poolStats(): PoolStats;
+  connectRaw?(): Promise<pg.PoolClient>;
 }
 
 export function databaseHandle<DB>(parts: DatabaseParts<DB>): Database<DB> {

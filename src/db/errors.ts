@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_REQUIRED',
   'IDEMPOTENCY_KEY_MISMATCH',
   'IDEMPOTENCY_KEY_IN_FLIGHT',
+  'BULK_BAD_ROW',
+  'BULK_SOURCE_INVALID',
 ] as const;
 
 export type StrataErrorCode = (typeof ERROR_CODES)[number];

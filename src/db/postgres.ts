@@ -63,6 +63,7 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
       db,
       capabilities: postgresCapabilities(Number(row.num), row.version),
       poolStats: () => ({ max: settings.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      connectRaw: () => pool.connect().catch((err: unknown) => Promise.reject(translatePostgresError(err, 'connect'))),
     });
   } catch (err) {
     await db.destroy().catch(() => undefined);

@@ -15,4 +15,5 @@ export { type IdempotencyHookOptions, idempotencyWrapper } from './idempotency-h
 export type { UpdateSpec, UpdateValue } from './render.js';
 export type { Dedupe, Row } from './rows.js';
 export type { Action } from './strategies.js';
+export { resolveTarget as resolveUpsertTarget, type UpsertTarget } from './target.js';
 export { type Strategy, type UpsertOptions, type UpsertResult, upsert } from './upsert.js';

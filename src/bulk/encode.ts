@@ -1,0 +1,36 @@
+/** One value in PostgreSQL's COPY text format (tab-separated, `\N` for NULL, backslash escapes). */
+function escapeText(text: string): string {
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+function arrayLiteral(values: readonly unknown[]): string {
+  const items = values.map((v) => {
+    if (v === null || v === undefined) return 'NULL';
+    if (Array.isArray(v)) return arrayLiteral(v);
+    return `"${String(typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : v).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  });
+  return `{${items.join(',')}}`;
+}
+
+/**
+ * Encodes one value for COPY text format: null → `\N`, Date → ISO 8601, arrays → array literals,
+ * plain objects → JSON, everything else → its string form.
+ *
+ * @example
+ * copyValue(['a', 'b']) // '{"a","b"}'
+ */
+export function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return escapeText(arrayLiteral(value));
+  if (typeof value === 'object') return escapeText(JSON.stringify(value));
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return escapeText(String(value));
+}
+
+/** One row as a COPY text line (with its newline). */
+export function copyLine(values: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyValue(values[i]);
+  return `${line}\n`;
+}

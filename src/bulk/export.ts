@@ -1,0 +1,75 @@
+import { PassThrough, type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { to as copyTo } from 'pg-copy-streams';
+import { type Database, quoteIdent as q, StrataError, writableTable } from '../db/index.js';
+
+export type ExportFormat = 'csv' | 'ndjson';
+
+export interface ExportOptions {
+  readonly format?: ExportFormat;
+  /** A SQL condition for the operator's own use (CLI `--where`); never build it from user input. */
+  readonly where?: string;
+  readonly schema?: string;
+  readonly onRows?: (rows: number) => void;
+}
+
+function unescapeJsonLines(onRows?: (rows: number) => void): Transform {
+  let rows = 0;
+  let tail = '';
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const text = tail + chunk.toString('utf8');
+      const cut = text.lastIndexOf('\n') + 1;
+      tail = text.slice(cut);
+      const body = text.slice(0, cut);
+      for (const c of body) if (c === '\n') rows++;
+      onRows?.(rows);
+      done(null, body.replace(/\\\\/g, '\\'));
+    },
+    flush(done) {
+      done(null, tail.replace(/\\\\/g, '\\'));
+    },
+  });
+}
+
+function countLines(onRows?: (rows: number) => void): Transform {
+  let rows = -1;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      for (const byte of chunk) if (byte === 10) rows++;
+      onRows?.(Math.max(0, rows));
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Streams a table's live rows out through COPY TO STDOUT (CSV with a header, or NDJSON), with
+ * backpressure: memory stays flat whatever the size. The connection returns to the pool when the
+ * stream ends or fails.
+ *
+ * @example
+ * await pipeline(await exportRows(database, 'products', { format: 'ndjson' }), createWriteStream('p.ndjson'));
+ */
+export async function exportRows(database: Database, table: string, options: ExportOptions = {}): Promise<Readable> {
+  const connect = database.connectRaw;
+  if (!connect) throw new StrataError('CONFIG_INVALID', `exporting needs PostgreSQL (COPY); this is ${database.engine}`);
+  const { schema } = await writableTable(database.db, table, options.schema);
+  const relation = `${q(schema)}.${q(table)}`;
+  const where = options.where ? ` WHERE ${options.where}` : '';
+  const statement =
+    options.format === 'ndjson'
+      ? `COPY (SELECT row_to_json(t) FROM (SELECT * FROM ${relation}${where}) t) TO STDOUT`
+      : `COPY (SELECT * FROM ${relation}${where}) TO STDOUT WITH (FORMAT csv, HEADER)`;
+  const client = await connect();
+  const out = new PassThrough();
+  const copy = client.query(copyTo(statement));
+  pipeline(copy, options.format === 'ndjson' ? unescapeJsonLines(options.onRows) : countLines(options.onRows), out).then(
+    () => client.release(),
+    (err: unknown) => {
+      client.release(true);
+      out.destroy(err instanceof Error ? err : new Error(String(err)));
+    },
+  );
+  return out;
+}

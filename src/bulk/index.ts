@@ -1,0 +1,4 @@
+export { copyLine, copyValue } from './encode.js';
+export { type ExportFormat, type ExportOptions, exportRows } from './export.js';
+export { type BulkOptions, type BulkProgress, type BulkResult, type BulkUpsertOptions, bulkInsert, bulkUpsert } from './load.js';
+export { csvSource, ndjsonSource, objectSource, type Source, type SourceRecord } from './sources.js';

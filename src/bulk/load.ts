@@ -1,0 +1,255 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { resolveUpsertTarget } from '../upsert/index.js';
+import { copyLine } from './encode.js';
+import { ensureLoadTable, linesDone, RECORD_PROGRESS } from './progress.js';
+import type { Source, SourceRecord } from './sources.js';
+
+export interface BulkProgress {
+  /** Rows committed by this run so far. */
+  readonly committed: number;
+  /** Rows sent to the server (committed or in the current chunk). */
+  readonly sent: number;
+  /** Rows skipped because an earlier run of the same load committed them. */
+  readonly skipped: number;
+  readonly rejected: number;
+}
+
+export interface BulkOptions {
+  /** Columns to load, in order; default: the first record's fields (the CSV header). */
+  readonly columns?: readonly string[];
+  /** Rows per transaction. Default 50 000. A chunk commits with the load's progress, or not at all. */
+  readonly chunkRows?: number;
+  /** Names the load so a rerun after a crash resumes after the last committed chunk. */
+  readonly loadId?: string;
+  /** Bad rows go here (one raw input line each) and the load goes on; without it a bad row stops the load. */
+  readonly onReject?: (record: SourceRecord, reason: string) => void | Promise<void>;
+  readonly onProgress?: (progress: BulkProgress) => void;
+  readonly schema?: string;
+}
+
+export interface BulkUpsertOptions extends BulkOptions {
+  /** Key columns with a unique index; the last row of a chunk wins when a key repeats. */
+  readonly key: readonly string[];
+}
+
+/** What a load did; a load stopped by a bad row or a failure reports it here instead of throwing. */
+export interface BulkResult {
+  readonly rows: number;
+  readonly skipped: number;
+  readonly rejected: number;
+  readonly chunks: number;
+  readonly error?: StrataError;
+}
+
+interface Plan {
+  readonly base: string;
+  readonly columns: readonly string[];
+  readonly upsert?: { readonly key: readonly string[]; readonly predicate?: string };
+  readonly loadId?: string;
+  readonly table: string;
+}
+
+interface Chunk {
+  readonly records: SourceRecord[];
+  readonly lines: string[];
+}
+
+const MAX_BUFFER = 64 * 1024;
+
+async function copyLines(client: pg.PoolClient, statement: string, lines: readonly string[]): Promise<void> {
+  const stream = client.query(copyFrom(statement));
+  let buffer = '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length >= MAX_BUFFER) {
+      if (!stream.write(buffer)) await once(stream, 'drain');
+      buffer = '';
+    }
+  }
+  stream.end(buffer);
+  await finished(stream);
+}
+
+function badRow(err: unknown, chunk: Chunk, offset: number): StrataError {
+  const translated = translatePostgresError(err);
+  const where = String((err as { where?: string }).where ?? '');
+  const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
+  const column = /column (\w+)/.exec(where)?.[1];
+  const record = copyLineNo > 0 ? chunk.records[offset + copyLineNo - 1] : undefined;
+  const at = record ? `line ${record.line}` : `lines ${chunk.records[0]?.line}-${chunk.records.at(-1)?.line}`;
+  return new StrataError(
+    'BULK_BAD_ROW',
+    `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,
+    { ...translated.details, ...(column ? { columns: [column] } : {}) },
+    { cause: err },
+  );
+}
+
+async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly string[]): Promise<void> {
+  const cols = plan.columns.map((c) => q(c)).join(', ');
+  if (!plan.upsert) {
+    await copyLines(client, `COPY ${plan.base} (${cols}) FROM STDIN`, lines);
+    return;
+  }
+  await client.query('TRUNCATE strata_bulk_stage');
+  await copyLines(client, `COPY strata_bulk_stage (${cols}) FROM STDIN`, lines);
+  const key = plan.upsert.key.map((k) => q(k)).join(', ');
+  const rest = plan.columns.filter((c) => !plan.upsert?.key.includes(c));
+  const set = rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
+  const guard = `ROW(${rest.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM ROW(${rest.map((c) => `EXCLUDED.${q(c)}`).join(', ')})`;
+  await client.query(
+    `INSERT INTO ${plan.base} AS t (${cols})
+     SELECT DISTINCT ON (${key}) ${cols} FROM strata_bulk_stage ORDER BY ${key}, strata_line DESC
+     ON CONFLICT (${key})${plan.upsert.predicate ? ` WHERE ${plan.upsert.predicate}` : ''} ${rest.length ? `DO UPDATE SET ${set} WHERE ${guard}` : 'DO NOTHING'}`,
+  );
+}
+
+/** Writes what it can of a chunk, setting bad rows aside one by one (bisection under savepoints). */
+async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: Chunk, from: number, to: number, rejects: number[]): Promise<void> {
+  await client.query('SAVEPOINT strata_bulk');
+  try {
+    await writeUnit(client, plan, chunk.lines.slice(from, to));
+    await client.query('RELEASE SAVEPOINT strata_bulk');
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT strata_bulk');
+    if (to - from === 1) {
+      rejects.push(from);
+      return;
+    }
+    const mid = from + Math.ceil((to - from) / 2);
+    await writeWithRejects(client, plan, chunk, from, mid, rejects);
+    await writeWithRejects(client, plan, chunk, mid, to, rejects);
+  }
+}
+
+async function commitChunk(database: Database, plan: Plan, chunk: Chunk, options: BulkOptions): Promise<{ rows: number; rejected: SourceRecord[] }> {
+  const client = await requireRaw(database)();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    if (plan.upsert) {
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS strata_bulk_stage (LIKE ${plan.base} INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await client.query('ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY');
+    }
+    const rejects: number[] = [];
+    if (options.onReject) await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
+    else await writeUnit(client, plan, chunk.lines);
+    const last = chunk.records.at(-1)?.line ?? 0;
+    const rows = chunk.lines.length - rejects.length;
+    if (plan.loadId) await client.query(RECORD_PROGRESS, [plan.loadId, plan.table, last, rows, 'running']);
+    await client.query('COMMIT');
+    return { rows, rejected: rejects.map((i) => chunk.records[i]).filter((r): r is SourceRecord => r !== undefined) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err instanceof StrataError ? err : badRow(err, chunk, 0);
+  } finally {
+    client.release(broken);
+  }
+}
+
+function requireRaw(database: Database): () => Promise<pg.PoolClient> {
+  const connect = database.connectRaw;
+  if (!connect) throw new StrataError('CONFIG_INVALID', `bulk loading needs PostgreSQL (COPY); this is ${database.engine}`);
+  return connect;
+}
+
+async function planLoad(database: Database, table: string, first: SourceRecord, options: BulkOptions, key?: readonly string[]): Promise<Plan> {
+  const { schema, table: base } = await writableTable(database.db, table, options.schema);
+  const known = new Set((await columnTypesOf(database.db, schema, base)).map((c) => c.name));
+  const columns = options.columns ?? Object.keys(first.values);
+  for (const c of columns) if (!known.has(c)) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: ${table} has no column "${c}"`);
+  if (columns.length === 0) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: no columns to load`);
+  let upsert: Plan['upsert'];
+  if (key) {
+    for (const k of key) if (!columns.includes(k)) throw new StrataError('BULK_SOURCE_INVALID', `the input has no key column "${k}"`);
+    const target = await resolveUpsertTarget(database.db, table, key, options.schema);
+    upsert = { key, ...(target.predicate ? { predicate: target.predicate } : {}) };
+  }
+  return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
+}
+
+async function run(database: Database, table: string, source: Source, options: BulkOptions, key?: readonly string[]): Promise<BulkResult> {
+  const chunkRows = options.chunkRows ?? 50_000;
+  let committed = 0;
+  let skipped = 0;
+  let rejected = 0;
+  let chunks = 0;
+  let sent = 0;
+  const report = () => options.onProgress?.({ committed, sent, skipped, rejected });
+  try {
+    await ensureLoadTable(database.db);
+    const resume = options.loadId ? ((await linesDone(database.db, options.loadId))?.lines ?? 0) : 0;
+    let plan: Plan | undefined;
+    let chunk: Chunk = { records: [], lines: [] };
+    const flush = async () => {
+      if (!plan || chunk.lines.length === 0) return;
+      const done = await commitChunk(database, plan, chunk, options);
+      committed += done.rows;
+      chunks++;
+      for (const r of done.rejected) {
+        rejected++;
+        await options.onReject?.(r, 'rejected by the database');
+      }
+      chunk = { records: [], lines: [] };
+      report();
+    };
+    for await (const record of source) {
+      if (record.line <= resume) {
+        skipped++;
+        if (skipped % 100_000 === 0) report();
+        continue;
+      }
+      plan ??= await planLoad(database, table, record, options, key);
+      chunk.records.push(record);
+      chunk.lines.push(copyLine(plan.columns.map((c) => record.values[c])));
+      sent++;
+      if (sent % 10_000 === 0) report();
+      if (chunk.lines.length >= chunkRows) await flush();
+    }
+    await flush();
+    if (options.loadId && plan) {
+      const client = await requireRaw(database)();
+      try {
+        await client.query(`UPDATE strata_bulk_loads SET status = 'done', updated_at = now() WHERE load_id = $1`, [options.loadId]);
+      } finally {
+        client.release();
+      }
+    }
+    report();
+    return { rows: committed, skipped, rejected, chunks };
+  } catch (err) {
+    const error = err instanceof StrataError ? err : translatePostgresError(err);
+    return { rows: committed, skipped, rejected, chunks, error };
+  }
+}
+
+/**
+ * Streams rows into a table through COPY FROM STDIN, in chunks that each commit with the load's
+ * progress: memory stays flat whatever the size, and a rerun with the same `loadId` after a crash
+ * resumes after the last committed chunk (no duplicates, no gaps). Loads into `<table>_all` under
+ * soft deletes; history triggers fire once per chunk, not per row.
+ *
+ * @example
+ * const result = await bulkInsert(database, 'products', csvSource(createReadStream('p.csv')), { loadId: 'p.csv' });
+ * if (result.error) throw result.error;
+ */
+export function bulkInsert(database: Database, table: string, source: Source, options: BulkOptions = {}): Promise<BulkResult> {
+  return run(database, table, source, options);
+}
+
+/**
+ * Like bulkInsert, but rows whose key exists update it (only when something differs): each chunk is
+ * COPYed into a temporary staging table, then merged with one INSERT ... ON CONFLICT.
+ *
+ * @example
+ * await bulkUpsert(database, 'products', ndjsonSource(stream), { key: ['sku'] });
+ */
+export function bulkUpsert(database: Database, table: string, source: Source, options: BulkUpsertOptions): Promise<BulkResult> {
+  return run(database, table, source, options, options.key);
+}

@@ -1,0 +1,75 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { StrataError } from '../db/index.js';
+
+/** One input record with where it came from, so errors can name the line. */
+export interface SourceRecord {
+  /** 1-based line of the input (for CSV, the line the record starts on; the header is line 1). */
+  readonly line: number;
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The record as it was in the input, for reject files. */
+  readonly raw: string;
+}
+
+export type Source = AsyncIterable<SourceRecord>;
+
+/**
+ * Records from a CSV stream with a header row (columns are matched by header name). Empty fields
+ * are NULL; quoted empty strings stay empty strings.
+ *
+ * @example
+ * for await (const r of csvSource(createReadStream('products.csv'))) console.log(r.line, r.values);
+ */
+export async function* csvSource(input: Readable): Source {
+  const parser = input.pipe(
+    parse({
+      columns: true,
+      info: true,
+      raw: true,
+      record_delimiter: ['\r\n', '\n'],
+      cast: (value, context) => (value === '' && !context.quoting ? null : value),
+    }),
+  );
+  try {
+    for await (const record of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number }; raw: string }>) {
+      yield { line: record.info.lines - countNewlines(record.raw.trimEnd()), values: record.record, raw: record.raw.replace(/\r?\n?$/, '') };
+    }
+  } catch (err) {
+    const e = err as { lines?: number; message?: string };
+    throw new StrataError('BULK_SOURCE_INVALID', `CSV line ${e.lines ?? '?'}: ${e.message ?? String(err)}`, {}, { cause: err });
+  }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (const c of text) if (c === '\n') n++;
+  return n;
+}
+
+/** Records from newline-delimited JSON (one object per line; blank lines skipped). */
+export async function* ndjsonSource(input: Readable): Source {
+  let line = 0;
+  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++;
+    if (text.trim() === '') continue;
+    let values: unknown;
+    try {
+      values = JSON.parse(text);
+    } catch {
+      throw new StrataError('BULK_SOURCE_INVALID', `NDJSON line ${line}: not valid JSON`);
+    }
+    if (typeof values !== 'object' || values === null || Array.isArray(values))
+      throw new StrataError('BULK_SOURCE_INVALID', `NDJSON line ${line}: expected a JSON object`);
+    yield { line, values: values as Record<string, unknown>, raw: text };
+  }
+}
+
+/** Records from any (async) iterable of objects; `line` is the 1-based position. */
+export async function* objectSource(rows: AsyncIterable<Readonly<Record<string, unknown>>> | Iterable<Readonly<Record<string, unknown>>>): Source {
+  let line = 0;
+  for await (const values of rows) {
+    line++;
+    yield { line, values, raw: JSON.stringify(values, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) };
+  }
+}

@@ -1,0 +1,176 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Kysely, sql } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bulkInsert, bulkUpsert, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
+import { enableHistory } from '../../src/history/index.js';
+import { enableSoftDelete } from '../../src/softdelete/index.js';
+import { usePostgres } from '../support/postgres.js';
+
+const pg = usePostgres();
+
+describe('bulk loading', () => {
+  let db: Kysely<unknown>;
+  let dir: string;
+  beforeAll(async () => {
+    db = pg.database.db;
+    dir = await mkdtemp(join(tmpdir(), 'strata-bulk-'));
+    await sql`CREATE TABLE goods (id bigserial PRIMARY KEY, sku text NOT NULL UNIQUE, name text NOT NULL, price bigint NOT NULL CHECK (price >= 0),
+      tags text[] NOT NULL DEFAULT '{}', meta jsonb, made_at timestamptz, version int NOT NULL DEFAULT 1)`.execute(db);
+  });
+
+  const count = async (where = sql`true`) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM goods WHERE ${where}`.execute(db)).rows[0]?.n;
+
+  it('loads objects, CSV and NDJSON with awkward values intact', async () => {
+    const tricky = 'tab\there, newline\nhere, back\\slash, "quotes", ünïcode';
+    const result = await bulkInsert(
+      pg.database,
+      'goods',
+      objectSource([
+        {
+          sku: 'O-1',
+          name: tricky,
+          price: 9007199254740993n,
+          tags: ['a', 'b c', 'd"e'],
+          meta: { k: [1, 'x\\y'] },
+          made_at: new Date('2026-01-02T03:04:05.678Z'),
+        },
+      ]),
+    );
+    expect(result).toMatchObject({ rows: 1, chunks: 1 });
+    const row = (await sql<Record<string, unknown>>`SELECT name, price, tags, meta, made_at FROM goods WHERE sku = 'O-1'`.execute(db)).rows[0];
+    expect(row).toEqual({
+      name: tricky,
+      price: 9007199254740993n,
+      tags: ['a', 'b c', 'd"e'],
+      meta: { k: [1, 'x\\y'] },
+      made_at: new Date('2026-01-02T03:04:05.678Z'),
+    });
+
+    const csv = join(dir, 'goods.csv');
+    await writeFile(csv, 'sku,name,price,tags\nC-1,"Comma, inside",10,"{x,y}"\r\nC-2,"Line\nbreak",20,{}\n');
+    expect(await bulkInsert(pg.database, 'goods', csvSource(createReadStream(csv)))).toMatchObject({ rows: 2 });
+    expect((await sql<{ name: string }>`SELECT name FROM goods WHERE sku = 'C-2'`.execute(db)).rows[0]?.name).toBe('Line\nbreak');
+
+    const nd = join(dir, 'goods.ndjson');
+    await writeFile(nd, '{"sku":"N-1","name":"n1","price":1}\n\n{"sku":"N-2","name":"n2","price":2,"tags":["t"]}\n');
+    expect(await bulkInsert(pg.database, 'goods', ndjsonSource(createReadStream(nd)), { columns: ['sku', 'name', 'price'] })).toMatchObject({ rows: 2 });
+  });
+
+  it('a bad row names its line and column, and nothing of its chunk is committed', async () => {
+    const csv = join(dir, 'bad.csv');
+    await writeFile(csv, `sku,name,price\n${Array.from({ length: 9 }, (_, i) => `B-${i},b,${i}`).join('\n')}\nB-9,b,not-a-number\nB-10,b,10\n`);
+    const result = await bulkInsert(pg.database, 'goods', csvSource(createReadStream(csv)), { chunkRows: 100 });
+    expect(result.error?.code).toBe('BULK_BAD_ROW');
+    expect(result.error?.message).toMatch(/^line 11, column price:/);
+    expect(await count(sql`sku LIKE 'B-%'`)).toBe(0);
+    const negative = await bulkInsert(
+      pg.database,
+      'goods',
+      objectSource([
+        { sku: 'NEG-1', name: 'n', price: 1 },
+        { sku: 'NEG-2', name: 'n', price: -1 },
+      ]),
+    );
+    expect(negative.error?.message).toMatch(/^line 2: check constraint violated/);
+    const unknown = await bulkInsert(pg.database, 'goods', objectSource([{ sku: 'U-1', colour: 'red' }]));
+    expect(unknown.error).toMatchObject({ code: 'BULK_SOURCE_INVALID', message: 'line 1: goods has no column "colour"' });
+  });
+
+  it('with a reject handler, bad lines are set aside and the rest loads', async () => {
+    const rejected: string[] = [];
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `R-${i}`, name: 'r', price: i % 97 === 0 ? -1 : i }));
+    const result = await bulkInsert(pg.database, 'goods', objectSource(rows), { chunkRows: 300, onReject: (r) => void rejected.push(r.raw) });
+    expect(result.error).toBeUndefined();
+    expect(result.rejected).toBe(11);
+    expect(result.rows).toBe(989);
+    expect(rejected).toHaveLength(11);
+    expect(JSON.parse(rejected[0] ?? '{}')).toMatchObject({ sku: 'R-0', price: -1 });
+  });
+
+  it('bulkUpsert updates existing keys, inserts new ones, and the last row of a chunk wins a repeated key', async () => {
+    await bulkInsert(pg.database, 'goods', objectSource([{ sku: 'UP-1', name: 'old', price: 1 }]));
+    const result = await bulkUpsert(
+      pg.database,
+      'goods',
+      objectSource([
+        { sku: 'UP-1', name: 'new', price: 2 },
+        { sku: 'UP-2', name: 'first', price: 3 },
+        { sku: 'UP-2', name: 'last', price: 4 },
+      ]),
+      { key: ['sku'] },
+    );
+    expect(result.error).toBeUndefined();
+    const { rows } = await sql<{ sku: string; name: string }>`SELECT sku, name FROM goods WHERE sku LIKE 'UP-%' ORDER BY sku`.execute(db);
+    expect(rows).toEqual([
+      { sku: 'UP-1', name: 'new' },
+      { sku: 'UP-2', name: 'last' },
+    ]);
+  });
+
+  it('a rerun with the same load id resumes after the last committed chunk: no duplicates, no gaps', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `RS-${i}`, name: `r${i}`, price: i }));
+    let failAt = 450;
+    async function* flaky() {
+      for (const [i, row] of rows.entries()) {
+        if (i === failAt) throw new Error('simulated crash');
+        yield row;
+      }
+    }
+    const first = await bulkInsert(pg.database, 'goods', objectSource(flaky()), { loadId: 'resume-1', chunkRows: 100 });
+    expect(first.error).toBeDefined();
+    expect(first.rows).toBe(400);
+    failAt = -1;
+    const second = await bulkInsert(pg.database, 'goods', objectSource(flaky()), { loadId: 'resume-1', chunkRows: 100 });
+    expect(second).toMatchObject({ rows: 600, skipped: 400 });
+    expect(await count(sql`sku LIKE 'RS-%'`)).toBe(1000);
+    const third = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'resume-1', chunkRows: 100 });
+    expect(third).toMatchObject({ rows: 0, skipped: 1000 });
+  });
+
+  it('works with soft deletes and history: loads go to the base table and are versioned once per chunk', async () => {
+    await sql`CREATE TABLE tools (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), sku text NOT NULL UNIQUE, name text NOT NULL, version int NOT NULL DEFAULT 1)`.execute(
+      db,
+    );
+    await enableSoftDelete(db, { table: 'tools' });
+    await enableHistory(db, { table: 'tools' });
+    const rows = Array.from({ length: 500 }, (_, i) => ({ sku: `T-${i}`, name: 't' }));
+    expect(await bulkInsert(pg.database, 'tools', objectSource(rows), { chunkRows: 200 })).toMatchObject({ rows: 500, chunks: 3 });
+    await sql`DELETE FROM tools WHERE sku = 'T-1'`.execute(db);
+    const up = await bulkUpsert(
+      pg.database,
+      'tools',
+      objectSource([
+        { sku: 'T-1', name: 'back' },
+        { sku: 'T-2', name: 't' },
+        { sku: 'T-3', name: 'changed' },
+      ]),
+      { key: ['sku'] },
+    );
+    expect(up.error).toBeUndefined();
+    const live = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tools`.execute(db);
+    expect(live.rows[0]?.n).toBe(500);
+    const versions = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tools_history`.execute(db);
+    expect(versions.rows[0]?.n).toBe(500 + 1 + 1 + 1);
+  });
+
+  it('exports live rows as CSV and NDJSON that load back identically', async () => {
+    const csvOut = join(dir, 'out.csv');
+    let exported = 0;
+    await pipeline(await exportRows(pg.database, 'goods', { where: "sku LIKE 'RS-%'", onRows: (n) => (exported = n) }), createWriteStream(csvOut));
+    expect(exported).toBe(1000);
+    const text = await readFile(csvOut, 'utf8');
+    expect(text.split('\n')[0]).toBe('id,sku,name,price,tags,meta,made_at,version');
+    const ndOut = join(dir, 'out.ndjson');
+    await pipeline(await exportRows(pg.database, 'goods', { format: 'ndjson', where: "sku = 'O-1'" }), createWriteStream(ndOut));
+    const back = JSON.parse((await readFile(ndOut, 'utf8')).trim());
+    expect(back).toMatchObject({ sku: 'O-1', tags: ['a', 'b c', 'd"e'], meta: { k: [1, 'x\\y'] } });
+    expect(back.name).toContain('back\\slash');
+    const stream = Readable.from(['sku,name,price\n', 'E-1,e,1\n']);
+    expect(await bulkInsert(pg.database, 'goods', csvSource(stream))).toMatchObject({ rows: 1 });
+  });
+});
