@@ -224,7 +224,12 @@ async function run(database: Database, table: string, source: Source, options: B
     report();
     return { rows: committed, skipped, rejected, chunks };
   } catch (err) {
-    const error = err instanceof StrataError ? err : translatePostgresError(err);
+    const error =
+      err instanceof StrataError
+        ? err
+        : typeof (err as { code?: unknown }).code === 'string'
+          ? translatePostgresError(err)
+          : new StrataError('BULK_SOURCE_INVALID', `the source failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
     return { rows: committed, skipped, rejected, chunks, error };
   }
 }

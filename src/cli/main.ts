@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
 import { explainCommand, topCommand } from './commands/observe.js';
 import { serveCommand } from './commands/serve.js';
@@ -19,6 +20,8 @@ const program = new Command('strata')
 program.addCommand(serveCommand());
 program.addCommand(dbCommand());
 program.addCommand(softDeleteCommand());
+program.addCommand(loadCommand());
+program.addCommand(exportCommand());
 program.addCommand(explainCommand());
 program.addCommand(topCommand());
 program.parseAsync(process.argv).catch(fail);

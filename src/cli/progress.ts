@@ -1,20 +1,22 @@
 import { Presets, SingleBar } from 'cli-progress';
 
 export interface Progress {
-  update(done: number): void;
+  /** `done` counts toward `total` (rows, or bytes of a file); `rows` is shown when it differs. */
+  update(done: number, rows?: number): void;
   stop(): void;
 }
 
 /**
- * Progress for long work: a bar with rate and ETA on a terminal, else one log line per second
- * (and a last one), so CI logs and pipes stay readable.
+ * Progress for long work: a bar with rows, rows/s and ETA on a terminal (when the total is known),
+ * else one log line per second and a last one, so CI logs and pipes stay readable.
  */
 export function startProgress(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
   const started = Date.now();
-  if (stream.isTTY && total !== undefined) {
+  const rate = (rows: number) => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000));
+  if (stream.isTTY && total !== undefined && total > 0) {
     const bar = new SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}`,
         stream,
         hideCursor: true,
         barCompleteChar: '#',
@@ -22,23 +24,24 @@ export function startProgress(label: string, total: number | undefined, stream: 
       },
       Presets.legacy,
     );
-    bar.start(total, 0, { rate: 0 });
+    bar.start(total, 0, { rows: 0, rate: 0 });
     return {
-      update: (done) => bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) }),
+      update: (done, rows = done) => bar.update(Math.min(done, total), { rows, rate: rate(rows) }),
       stop: () => bar.stop(),
     };
   }
   let last = 0;
-  let latest = 0;
+  let latest = { done: 0, rows: 0 };
   const line = () => {
-    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    const rate = Math.round(latest / seconds);
-    const eta = total !== undefined && rate > 0 ? `, ETA ${Math.ceil((total - latest) / rate)} s` : '';
-    stream.write(`${label}: ${latest}${total !== undefined ? `/${total}` : ''} rows, ${rate} rows/s${eta}\n`);
+    const r = rate(latest.rows);
+    const fraction = total ? latest.done / total : undefined;
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = fraction && fraction > 0 && fraction < 1 ? `, ETA ${Math.ceil((elapsed / fraction) * (1 - fraction))} s` : '';
+    stream.write(`${label}: ${latest.rows} rows, ${r} rows/s${fraction !== undefined ? `, ${Math.floor(fraction * 100)}%` : ''}${eta}\n`);
   };
   return {
-    update: (done) => {
-      latest = done;
+    update: (done, rows = done) => {
+      latest = { done, rows };
       if (Date.now() - last >= 1000) {
         last = Date.now();
         line();
