@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { columnTypesOf, type Database, emitBulkRows, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
 import { copyLine } from './encode.js';
 import { ensureLoadTable, linesDone, RECORD_PROGRESS } from './progress.js';
@@ -34,6 +34,8 @@ export interface BulkOptions {
 export interface BulkUpsertOptions extends BulkOptions {
   /** Key columns with a unique index; the last row of a chunk wins when a key repeats. */
   readonly key: readonly string[];
+  /** Columns an existing row takes from the input; default every non-key column. */
+  readonly update?: readonly string[];
 }
 
 /** What a load did; a load stopped by a bad row or a failure reports it here instead of throwing. */
@@ -48,7 +50,7 @@ export interface BulkResult {
 interface Plan {
   readonly base: string;
   readonly columns: readonly string[];
-  readonly upsert?: { readonly key: readonly string[]; readonly predicate?: string };
+  readonly upsert?: { readonly key: readonly string[]; readonly update: readonly string[]; readonly predicate?: string };
   readonly loadId?: string;
   readonly table: string;
 }
@@ -98,7 +100,7 @@ async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly stri
   await client.query('TRUNCATE strata_bulk_stage');
   await copyLines(client, `COPY strata_bulk_stage (${cols}) FROM STDIN`, lines);
   const key = plan.upsert.key.map((k) => q(k)).join(', ');
-  const rest = plan.columns.filter((c) => !plan.upsert?.key.includes(c));
+  const rest = plan.upsert.update;
   const set = rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
   const guard = `ROW(${rest.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM ROW(${rest.map((c) => `EXCLUDED.${q(c)}`).join(', ')})`;
   await client.query(
@@ -159,7 +161,14 @@ function requireRaw(database: Database): () => Promise<pg.PoolClient> {
   return connect;
 }
 
-async function planLoad(database: Database, table: string, first: SourceRecord, options: BulkOptions, key?: readonly string[]): Promise<Plan> {
+async function planLoad(
+  database: Database,
+  table: string,
+  first: SourceRecord,
+  options: BulkOptions,
+  key?: readonly string[],
+  update?: readonly string[],
+): Promise<Plan> {
   const { schema, table: base } = await writableTable(database.db, table, options.schema);
   const known = new Set((await columnTypesOf(database.db, schema, base)).map((c) => c.name));
   const columns = options.columns ?? Object.keys(first.values);
@@ -169,12 +178,21 @@ async function planLoad(database: Database, table: string, first: SourceRecord, 
   if (key) {
     for (const k of key) if (!columns.includes(k)) throw new StrataError('BULK_SOURCE_INVALID', `the input has no key column "${k}"`);
     const target = await resolveUpsertTarget(database.db, table, key, options.schema);
-    upsert = { key, ...(target.predicate ? { predicate: target.predicate } : {}) };
+    const updated = update ?? columns.filter((c) => !key.includes(c));
+    for (const c of updated) if (!columns.includes(c)) throw new StrataError('BULK_SOURCE_INVALID', `cannot update "${c}": the input has no such column`);
+    upsert = { key, update: updated, ...(target.predicate ? { predicate: target.predicate } : {}) };
   }
   return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
 }
 
-async function run(database: Database, table: string, source: Source, options: BulkOptions, key?: readonly string[]): Promise<BulkResult> {
+async function run(
+  database: Database,
+  table: string,
+  source: Source,
+  options: BulkOptions,
+  key?: readonly string[],
+  update?: readonly string[],
+): Promise<BulkResult> {
   const chunkRows = options.chunkRows ?? 50_000;
   let committed = 0;
   let skipped = 0;
@@ -192,6 +210,7 @@ async function run(database: Database, table: string, source: Source, options: B
       const done = await commitChunk(database, plan, chunk, options);
       committed += done.rows;
       chunks++;
+      emitBulkRows({ table, rows: done.rows });
       for (const r of done.rejected) {
         rejected++;
         await options.onReject?.(r, 'rejected by the database');
@@ -205,7 +224,7 @@ async function run(database: Database, table: string, source: Source, options: B
         if (skipped % 100_000 === 0) report();
         continue;
       }
-      plan ??= await planLoad(database, table, record, options, key);
+      plan ??= await planLoad(database, table, record, options, key, update);
       chunk.records.push(record);
       chunk.lines.push(copyLine(plan.columns.map((c) => record.values[c])));
       sent++;
@@ -227,7 +246,7 @@ async function run(database: Database, table: string, source: Source, options: B
     const error =
       err instanceof StrataError
         ? err
-        : typeof (err as { code?: unknown }).code === 'string'
+        : err instanceof Error && ('severity' in err || 'syscall' in err)
           ? translatePostgresError(err)
           : new StrataError('BULK_SOURCE_INVALID', `the source failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
     return { rows: committed, skipped, rejected, chunks, error };
@@ -256,5 +275,5 @@ export function bulkInsert(database: Database, table: string, source: Source, op
  * await bulkUpsert(database, 'products', ndjsonSource(stream), { key: ['sku'] });
  */
 export function bulkUpsert(database: Database, table: string, source: Source, options: BulkUpsertOptions): Promise<BulkResult> {
-  return run(database, table, source, options, options.key);
+  return run(database, table, source, options, options.key, options.update);
 }

@@ -8,7 +8,7 @@ export type { Database, DatabaseState, PoolStats } from './database.js';
 export { EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
 export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type StrataErrorDetails } from './errors.js';
 export { openMariaDb } from './mariadb.js';
-export { onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';
+export { emitBulkRows, onBulkRows, onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';
 export { openDatabase } from './open.js';
 export { freePort, isPortFree } from './ports.js';
 export { openPostgres } from './postgres.js';

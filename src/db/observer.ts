@@ -33,3 +33,20 @@ export function onTransactionRetry(listener: (event: RetryEvent) => void): () =>
 export function emitRetry(event: RetryEvent): void {
   for (const listener of retryListeners) listener(event);
 }
+
+const rowListeners = new Set<(event: { table: string; rows: number }) => void>();
+
+/**
+ * Subscribes to rows committed by bulk loads (for `strata_bulk_rows_total`). Returns an unsubscribe function.
+ *
+ * @example
+ * const off = onBulkRows(({ table, rows }) => counter.inc({ table }, rows));
+ */
+export function onBulkRows(listener: (event: { table: string; rows: number }) => void): () => void {
+  rowListeners.add(listener);
+  return () => rowListeners.delete(listener);
+}
+
+export function emitBulkRows(event: { table: string; rows: number }): void {
+  for (const listener of rowListeners) listener(event);
+}

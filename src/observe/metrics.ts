@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { onTransactionRetry } from '../db/index.js';
+import { onBulkRows, onTransactionRetry } from '../db/index.js';
 
 /** strata's own metrics, registered once per registry. */
 export interface StrataMetrics {
@@ -7,6 +7,7 @@ export interface StrataMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly txRetries: Counter<'reason'>;
   readonly idempotencyReplays: Counter;
+  readonly bulkRows: Counter<'table'>;
   /** Stops listening to transaction retries. */
   close(): void;
 }
@@ -29,7 +30,9 @@ export function createStrataMetrics(registry: Registry): StrataMetrics {
     labelNames: ['reason'],
     registers,
   });
-  const off = onTransactionRetry(({ code }) => txRetries.inc({ reason: code.toLowerCase() }));
+  const bulkRows = new Counter({ name: 'strata_bulk_rows_total', help: 'Rows committed by bulk loads (COPY), by table.', labelNames: ['table'], registers });
+  const offRetry = onTransactionRetry(({ code }) => txRetries.inc({ reason: code.toLowerCase() }));
+  const offBulk = onBulkRows(({ table, rows }) => bulkRows.inc({ table }, rows));
   return {
     queryDuration: new Histogram({
       name: 'strata_db_query_duration_seconds',
@@ -47,6 +50,10 @@ export function createStrataMetrics(registry: Registry): StrataMetrics {
     }),
     txRetries,
     idempotencyReplays: new Counter({ name: 'strata_idempotency_replays_total', help: 'Requests answered from a stored Idempotency-Key response.', registers }),
-    close: off,
+    bulkRows,
+    close: () => {
+      offRetry();
+      offBulk();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetric
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import type { ServiceDatabase } from './catalog/schema.js';
 import { docsRoutes } from './routes/docs.js';
+import { acceptImportBodies, importRoutes } from './routes/import.js';
 import { opsRoutes } from './routes/ops.js';
 import { productRoutes } from './routes/products.js';
 
@@ -66,7 +67,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installProblemHandlers(app);
   app.removeContentTypeParser('text/plain');
   await app.register(opsRoutes, { database: options.database, registry });
-  const routes = productRoutes(options.database.db as Kysely<ServiceDatabase>);
+  acceptImportBodies(app);
+  const routes = [...productRoutes(options.database.db as Kysely<ServiceDatabase>), ...importRoutes(options.database)];
   const db = options.database.db as Kysely<ServiceDatabase>;
   instrumentHttp(app, metrics);
   registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS, onReplay: () => metrics.idempotencyReplays.inc() }) });

@@ -234,3 +234,34 @@ describe('PUT /products/by-sku/:sku (upsert)', () => {
     expect(badSku.statusCode).toBe(400);
   });
 });
+
+describe('POST /products/import', () => {
+  it('imports CSV and NDJSON by SKU in one transaction; a bad line is a 400 naming it and nothing is written', async () => {
+    const tag = `imp${Date.now().toString(36)}`;
+    const csv = `sku,name,price,currency,stock,tags\nIMP-1-${tag},"Drill, cordless",12900,EUR,4,${tag};power\nIMP-2-${tag},Bit,300,EUR,,${tag}\n`;
+    const res = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ rows: 2 });
+    const listed = (await svc.request({ method: 'GET', url: `/products?tag=${tag}&sort=price` })).json();
+    expect(listed.items.map((p: { name: string; stock: number }) => [p.name, p.stock])).toEqual([
+      ['Bit', 0],
+      ['Drill, cordless', 4],
+    ]);
+    const nd = `{"sku":"IMP-1-${tag}","name":"Drill v2","price":13900,"currency":"EUR","tags":["${tag}"]}\n{"sku":"IMP-3-${tag}","name":"Saw","price":5000,"currency":"EUR","tags":["${tag}"]}\n`;
+    const again = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'application/x-ndjson' }, payload: nd });
+    expect(again.json()).toEqual({ rows: 2 });
+    const drill = (await svc.request({ method: 'GET', url: `/products?q=IMP-1-${tag}` })).json().items[0];
+    expect(drill).toMatchObject({ name: 'Drill v2', price: 13900, version: 2 });
+
+    const before = await svc.rowCount();
+    const bad = `{"sku":"IMP-4-${tag}","name":"ok","price":1,"currency":"EUR"}\n{"sku":"IMP-5-${tag}","name":"bad","price":-1,"currency":"EUR"}\n`;
+    const rejected = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'application/x-ndjson' }, payload: bad });
+    expect(rejected.statusCode).toBe(400);
+    expect(rejected.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'price', message: expect.stringMatching(/^line 2: /) }] });
+    expect(await svc.rowCount()).toBe(before);
+    const wrongType = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    expect(wrongType.statusCode).toBe(415);
+    const junk = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'application/x-ndjson' }, payload: 'not json\n' });
+    expect([junk.statusCode, junk.json().code]).toEqual([400, 'MALFORMED_IMPORT']);
+  });
+});
