@@ -1,5 +1,8 @@
 /** One value in PostgreSQL's COPY text format (tab-separated, `\N` for NULL, backslash escapes). */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 function escapeText(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
@@ -25,6 +28,7 @@ export function copyValue(value: unknown): string {
   if (Array.isArray(value)) return escapeText(arrayLiteral(value));
   if (typeof value === 'object') return escapeText(JSON.stringify(value));
   if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return escapeText(String(value));
 }
 

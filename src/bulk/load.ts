@@ -7,6 +7,7 @@ import { resolveUpsertTarget } from '../upsert/index.js';
 import { copyLine } from './encode.js';
 import { ensureLoadTable, linesDone, RECORD_PROGRESS } from './progress.js';
 import type { Source, SourceRecord } from './sources.js';
+import { StreamingChunk } from './stream-chunk.js';
 
 export interface BulkProgress {
   /** Rows committed by this run so far. */
@@ -76,13 +77,13 @@ async function copyLines(client: pg.PoolClient, statement: string, lines: readon
   await finished(stream);
 }
 
-function badRow(err: unknown, chunk: Chunk, offset: number): StrataError {
+function badRow(err: unknown, lineNos: readonly number[]): StrataError {
   const translated = translatePostgresError(err);
   const where = String((err as { where?: string }).where ?? '');
   const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
   const column = /column (\w+)/.exec(where)?.[1];
-  const record = copyLineNo > 0 ? chunk.records[offset + copyLineNo - 1] : undefined;
-  const at = record ? `line ${record.line}` : `lines ${chunk.records[0]?.line}-${chunk.records.at(-1)?.line}`;
+  const line = copyLineNo > 0 ? lineNos[copyLineNo - 1] : undefined;
+  const at = line !== undefined ? `line ${line}` : `lines ${lineNos[0]}-${lineNos.at(-1)}`;
   return new StrataError(
     'BULK_BAD_ROW',
     `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,
@@ -91,14 +92,19 @@ function badRow(err: unknown, chunk: Chunk, offset: number): StrataError {
   );
 }
 
-async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly string[]): Promise<void> {
+const STAGE = [
+  'CREATE TEMP TABLE IF NOT EXISTS strata_bulk_stage (LIKE %BASE% INCLUDING DEFAULTS) ON COMMIT DROP',
+  'ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY',
+];
+
+const stageStatements = (plan: Plan) => (plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : []);
+
+const copyStatement = (plan: Plan) => `COPY ${plan.upsert ? 'strata_bulk_stage' : plan.base} (${plan.columns.map((c) => q(c)).join(', ')}) FROM STDIN`;
+
+/** One INSERT ... ON CONFLICT from the staging table; the last staged row of a repeated key wins. */
+async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<void> {
+  if (!plan.upsert) return;
   const cols = plan.columns.map((c) => q(c)).join(', ');
-  if (!plan.upsert) {
-    await copyLines(client, `COPY ${plan.base} (${cols}) FROM STDIN`, lines);
-    return;
-  }
-  await client.query('TRUNCATE strata_bulk_stage');
-  await copyLines(client, `COPY strata_bulk_stage (${cols}) FROM STDIN`, lines);
   const key = plan.upsert.key.map((k) => q(k)).join(', ');
   const rest = plan.upsert.update;
   const set = rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
@@ -108,6 +114,12 @@ async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly stri
      SELECT DISTINCT ON (${key}) ${cols} FROM strata_bulk_stage ORDER BY ${key}, strata_line DESC
      ON CONFLICT (${key})${plan.upsert.predicate ? ` WHERE ${plan.upsert.predicate}` : ''} ${rest.length ? `DO UPDATE SET ${set} WHERE ${guard}` : 'DO NOTHING'}`,
   );
+}
+
+async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly string[]): Promise<void> {
+  if (plan.upsert) await client.query('TRUNCATE strata_bulk_stage');
+  await copyLines(client, copyStatement(plan), lines);
+  await mergeStage(client, plan);
 }
 
 /** Writes what it can of a chunk, setting bad rows aside one by one (bisection under savepoints). */
@@ -133,10 +145,7 @@ async function commitChunk(database: Database, plan: Plan, chunk: Chunk, options
   let broken = false;
   try {
     await client.query('BEGIN');
-    if (plan.upsert) {
-      await client.query(`CREATE TEMP TABLE IF NOT EXISTS strata_bulk_stage (LIKE ${plan.base} INCLUDING DEFAULTS) ON COMMIT DROP`);
-      await client.query('ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY');
-    }
+    for (const text of stageStatements(plan)) await client.query(text);
     const rejects: number[] = [];
     if (options.onReject) await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
     else await writeUnit(client, plan, chunk.lines);
@@ -149,7 +158,12 @@ async function commitChunk(database: Database, plan: Plan, chunk: Chunk, options
     await client.query('ROLLBACK').catch(() => {
       broken = true;
     });
-    throw err instanceof StrataError ? err : badRow(err, chunk, 0);
+    throw err instanceof StrataError
+      ? err
+      : badRow(
+          err,
+          chunk.records.map((r) => r.line),
+        );
   } finally {
     client.release(broken);
   }
@@ -200,11 +214,18 @@ async function run(
   let chunks = 0;
   let sent = 0;
   const report = () => options.onProgress?.({ committed, sent, skipped, rejected });
+  let abandon: (() => Promise<void>) | undefined;
   try {
     await ensureLoadTable(database.db);
     const resume = options.loadId ? ((await linesDone(database.db, options.loadId))?.lines ?? 0) : 0;
     let plan: Plan | undefined;
     let chunk: Chunk = { records: [], lines: [] };
+    let streaming: StreamingChunk | undefined;
+    abandon = async () => {
+      const open = streaming;
+      streaming = undefined;
+      await open?.abort();
+    };
     const flush = async () => {
       if (!plan || chunk.lines.length === 0) return;
       const done = await commitChunk(database, plan, chunk, options);
@@ -218,6 +239,25 @@ async function run(
       chunk = { records: [], lines: [] };
       report();
     };
+    const closeStreaming = async () => {
+      const open = streaming;
+      streaming = undefined;
+      if (!open || !plan) return;
+      try {
+        await open.finish();
+        await mergeStage(open.client, plan);
+        if (plan.loadId) await open.client.query(RECORD_PROGRESS, [plan.loadId, plan.table, open.lineNos.at(-1) ?? 0, open.size, 'running']);
+        await open.client.query('COMMIT');
+        open.client.release();
+      } catch (err) {
+        await open.abort();
+        throw err instanceof StrataError ? err : badRow(err, open.lineNos);
+      }
+      committed += open.size;
+      chunks++;
+      emitBulkRows({ table, rows: open.size });
+      report();
+    };
     for await (const record of source) {
       if (record.line <= resume) {
         skipped++;
@@ -225,13 +265,28 @@ async function run(
         continue;
       }
       plan ??= await planLoad(database, table, record, options, key, update);
-      chunk.records.push(record);
-      chunk.lines.push(copyLine(plan.columns.map((c) => record.values[c])));
+      const line = copyLine(plan.columns.map((c) => record.values[c]));
       sent++;
       if (sent % 10_000 === 0) report();
-      if (chunk.lines.length >= chunkRows) await flush();
+      if (options.onReject) {
+        chunk.records.push(record);
+        chunk.lines.push(line);
+        if (chunk.lines.length >= chunkRows) await flush();
+        continue;
+      }
+      streaming ??= await StreamingChunk.open(await requireRaw(database)(), copyStatement(plan), stageStatements(plan));
+      try {
+        await streaming.add(line, record.line);
+      } catch (err) {
+        const open = streaming;
+        streaming = undefined;
+        await open.abort();
+        throw err instanceof StrataError ? err : badRow(err, open.lineNos);
+      }
+      if (streaming.size >= chunkRows) await closeStreaming();
     }
     await flush();
+    await closeStreaming();
     if (options.loadId && plan) {
       const client = await requireRaw(database)();
       try {
@@ -243,6 +298,7 @@ async function run(
     report();
     return { rows: committed, skipped, rejected, chunks };
   } catch (err) {
+    await abandon?.();
     const error =
       err instanceof StrataError
         ? err

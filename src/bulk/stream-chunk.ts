@@ -1,0 +1,75 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+const FLUSH_AT = 64 * 1024;
+
+/**
+ * One chunk's transaction with its COPY open while rows are still arriving, so encoding in Node
+ * and parsing in PostgreSQL overlap (as a hand-written COPY does). Only line numbers are kept, for
+ * error messages: memory stays flat.
+ */
+export class StreamingChunk {
+  readonly lineNos: number[] = [];
+  private buffer = '';
+  private failure: unknown;
+
+  private constructor(
+    readonly client: pg.PoolClient,
+    private readonly copy: Writable,
+  ) {
+    copy.on('error', (err) => {
+      this.failure ??= err;
+    });
+  }
+
+  /** Opens a transaction (running `prepare` in it first) and starts `COPY … FROM STDIN`. */
+  static async open(client: pg.PoolClient, statement: string, prepare: readonly string[]): Promise<StreamingChunk> {
+    try {
+      await client.query('BEGIN');
+      for (const text of prepare) await client.query(text);
+      return new StreamingChunk(client, client.query(copyFrom(statement)));
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw err;
+    }
+  }
+
+  /** Cancels the COPY (CopyFail), rolls the chunk back and returns the connection (discarding it if that failed). */
+  async abort(): Promise<void> {
+    if (!this.copy.writableFinished) {
+      this.copy.destroy(new Error('load abandoned'));
+      await finished(this.copy).catch(() => undefined);
+    }
+    let broken = false;
+    await this.client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    this.client.release(broken);
+  }
+
+  get size(): number {
+    return this.lineNos.length;
+  }
+
+  async add(line: string, lineNo: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.lineNos.push(lineNo);
+    this.buffer += line;
+    if (this.buffer.length < FLUSH_AT) return;
+    const more = this.copy.write(this.buffer);
+    this.buffer = '';
+    if (!more) await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
+  }
+
+  /** Ends the COPY and resolves when the server has taken every row (or rejects with its error). */
+  async finish(): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.copy.end(this.buffer);
+    this.buffer = '';
+    await finished(this.copy);
+  }
+}
