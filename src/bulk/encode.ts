@@ -32,9 +32,9 @@ export function copyValue(value: unknown): string {
   return escapeText(String(value));
 }
 
-/** One row as a COPY text line (with its newline). */
-export function copyLine(values: readonly unknown[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : '\t') + copyValue(values[i]);
+/** One row as a COPY text line (with its newline): the named fields of `row`, in `columns` order. */
+export function copyLine(row: Readonly<Record<string, unknown>>, columns: readonly string[]): string {
+  let line = copyValue(row[columns[0] ?? '']);
+  for (let i = 1; i < columns.length; i++) line += `\t${copyValue(row[columns[i] ?? ''])}`;
   return `${line}\n`;
 }

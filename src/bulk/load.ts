@@ -265,7 +265,7 @@ async function run(
         continue;
       }
       plan ??= await planLoad(database, table, record, options, key, update);
-      const line = copyLine(plan.columns.map((c) => record.values[c]));
+      const line = copyLine(record.values, plan.columns);
       sent++;
       if (sent % 10_000 === 0) report();
       if (options.onReject) {

@@ -70,6 +70,13 @@ export async function* objectSource(rows: AsyncIterable<Readonly<Record<string, 
   let line = 0;
   for await (const values of rows) {
     line++;
-    yield { line, values, raw: JSON.stringify(values, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) };
+    const at = line;
+    yield {
+      line: at,
+      values,
+      get raw() {
+        return JSON.stringify(values, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+      },
+    };
   }
 }
