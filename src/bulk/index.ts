@@ -1,3 +1,4 @@
+export { type CsvFile, csvFile } from './csv-raw.js';
 export { copyLine, copyValue } from './encode.js';
 export { type ExportFormat, type ExportOptions, exportRows } from './export.js';
 export { type BulkOptions, type BulkProgress, type BulkResult, type BulkUpsertOptions, bulkInsert, bulkUpsert } from './load.js';

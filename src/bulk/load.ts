@@ -1,12 +1,14 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { columnTypesOf, type Database, emitBulkRows, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
+import { type CsvFile, isCsvFile, rawCsvChunks } from './csv-raw.js';
 import { copyLine } from './encode.js';
 import { ensureLoadTable, linesDone, RECORD_PROGRESS } from './progress.js';
-import type { Source, SourceRecord } from './sources.js';
+import { csvSource, type Source, type SourceRecord } from './sources.js';
 import { StreamingChunk } from './stream-chunk.js';
 
 export interface BulkProgress {
@@ -199,14 +201,79 @@ async function planLoad(
   return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
 }
 
-async function run(
+function failure(err: unknown): StrataError {
+  return err instanceof StrataError
+    ? err
+    : err instanceof Error && ('severity' in err || 'syscall' in err)
+      ? translatePostgresError(err)
+      : new StrataError('BULK_SOURCE_INVALID', `the source failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+}
+
+/** A CSV file straight into COPY … WITH (FORMAT csv): PostgreSQL parses, strata only cuts chunks. */
+async function runCsvFile(
   database: Database,
   table: string,
-  source: Source,
+  file: CsvFile,
   options: BulkOptions,
   key?: readonly string[],
   update?: readonly string[],
 ): Promise<BulkResult> {
+  let committed = 0;
+  let chunks = 0;
+  let skipped = 0;
+  let open: StreamingChunk | undefined;
+  try {
+    await ensureLoadTable(database.db);
+    const before = options.loadId ? await linesDone(database.db, options.loadId) : undefined;
+    skipped = before?.rows ?? 0;
+    let plan: Plan | undefined;
+    const onHeader = async (columns: string[]) => {
+      plan = await planLoad(database, table, { line: 1, values: Object.fromEntries(columns.map((c) => [c, null])), raw: '' }, options, key, update);
+    };
+    for await (const chunk of rawCsvChunks(file, options.chunkRows ?? 50_000, before?.lines ?? 0, onHeader)) {
+      if (!plan) break;
+      const current = await StreamingChunk.open(await requireRaw(database)(), `${copyStatement(plan)} WITH (FORMAT csv)`, stageStatements(plan));
+      open = current;
+      try {
+        await current.addRaw(chunk.data, chunk.startLines);
+        await current.finish();
+        await mergeStage(current.client, plan);
+        if (plan.loadId) await current.client.query(RECORD_PROGRESS, [plan.loadId, plan.table, chunk.lastLine, chunk.startLines.length, 'running']);
+        await current.client.query('COMMIT');
+        current.client.release();
+        open = undefined;
+      } catch (err) {
+        open = undefined;
+        await current.abort();
+        throw err instanceof StrataError ? err : badRow(err, current.lineNos);
+      }
+      committed += chunk.startLines.length;
+      chunks++;
+      emitBulkRows({ table, rows: chunk.startLines.length });
+      options.onProgress?.({ committed, sent: committed, skipped, rejected: 0 });
+    }
+    if (options.loadId && plan)
+      await sql`UPDATE strata_bulk_loads SET status = 'done', updated_at = now() WHERE load_id = ${options.loadId}`.execute(database.db);
+    return { rows: committed, skipped, rejected: 0, chunks };
+  } catch (err) {
+    await open?.abort();
+    return { rows: committed, skipped, rejected: 0, chunks, error: failure(err) };
+  }
+}
+
+async function run(
+  database: Database,
+  table: string,
+  input: Source | CsvFile,
+  options: BulkOptions,
+  key?: readonly string[],
+  update?: readonly string[],
+): Promise<BulkResult> {
+  if (isCsvFile(input)) {
+    if (!options.onReject) return runCsvFile(database, table, input, options, key, update);
+    return run(database, table, csvSource(input.input), options, key, update);
+  }
+  const source = input;
   const chunkRows = options.chunkRows ?? 50_000;
   let committed = 0;
   let skipped = 0;
@@ -299,13 +366,7 @@ async function run(
     return { rows: committed, skipped, rejected, chunks };
   } catch (err) {
     await abandon?.();
-    const error =
-      err instanceof StrataError
-        ? err
-        : err instanceof Error && ('severity' in err || 'syscall' in err)
-          ? translatePostgresError(err)
-          : new StrataError('BULK_SOURCE_INVALID', `the source failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
-    return { rows: committed, skipped, rejected, chunks, error };
+    return { rows: committed, skipped, rejected, chunks, error: failure(err) };
   }
 }
 
@@ -319,7 +380,7 @@ async function run(
  * const result = await bulkInsert(database, 'products', csvSource(createReadStream('p.csv')), { loadId: 'p.csv' });
  * if (result.error) throw result.error;
  */
-export function bulkInsert(database: Database, table: string, source: Source, options: BulkOptions = {}): Promise<BulkResult> {
+export function bulkInsert(database: Database, table: string, source: Source | CsvFile, options: BulkOptions = {}): Promise<BulkResult> {
   return run(database, table, source, options);
 }
 
@@ -330,6 +391,6 @@ export function bulkInsert(database: Database, table: string, source: Source, op
  * @example
  * await bulkUpsert(database, 'products', ndjsonSource(stream), { key: ['sku'] });
  */
-export function bulkUpsert(database: Database, table: string, source: Source, options: BulkUpsertOptions): Promise<BulkResult> {
+export function bulkUpsert(database: Database, table: string, source: Source | CsvFile, options: BulkUpsertOptions): Promise<BulkResult> {
   return run(database, table, source, options, options.key, options.update);
 }

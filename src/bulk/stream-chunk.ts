@@ -65,6 +65,15 @@ export class StreamingChunk {
     if (!more) await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
   }
 
+  /** Sends bytes already in COPY's input format (a raw CSV chunk); `lines` are its records' start lines. */
+  async addRaw(data: readonly Buffer[], lines: readonly number[]): Promise<void> {
+    this.lineNos.push(...lines);
+    for (const piece of data) {
+      if (this.failure) throw this.failure;
+      if (!this.copy.write(piece)) await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
+    }
+  }
+
   /** Ends the COPY and resolves when the server has taken every row (or rejects with its error). */
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { type BulkResult, bulkInsert, bulkUpsert, csvSource, type ExportFormat, exportRows, ndjsonSource, type SourceRecord } from '../../bulk/index.js';
+import { type BulkResult, bulkInsert, bulkUpsert, csvFile, type ExportFormat, exportRows, ndjsonSource, type SourceRecord } from '../../bulk/index.js';
 import { connect } from '../../db/index.js';
 import { fail } from '../fail.js';
 import { parsePositive } from '../options.js';
@@ -60,7 +60,7 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
       },
     }),
   );
-  const source = format === 'csv' ? csvSource(input) : ndjsonSource(input);
+  const source = format === 'csv' ? csvFile(input) : ndjsonSource(input);
   const progress = startProgress(`loading ${table}`, info.size);
   const conn = await connect();
   let result: BulkResult;
