@@ -4,7 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { bulkInsert, bulkUpsert, csvSource, exportRows, objectSource } from '../../src/bulk/index.js';
+import { bulkInsert, bulkUpsert, csvFile, exportRows, objectSource } from '../../src/bulk/index.js';
 import { openPostgres, withTransaction } from '../../src/db/index.js';
 
 /** One measured method in its own process, so its peak RSS is its own. Prints one JSON line. */
@@ -83,7 +83,7 @@ if (method === 'naive') {
   if (result.error) throw result.error;
   loaded = result.rows;
 } else if (method === 'file-load') {
-  const result = await bulkInsert(database, 'bulk_bench', csvSource(createReadStream(file)));
+  const result = await bulkInsert(database, 'bulk_bench', csvFile(createReadStream(file)));
   if (result.error) throw result.error;
   loaded = result.rows;
 } else if (method === 'export') {
