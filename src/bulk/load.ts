@@ -201,6 +201,15 @@ async function planLoad(
   return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
 }
 
+/** Ends a streaming chunk's COPY, merges staged rows, records progress and commits, in that one transaction. */
+async function commitStreaming(chunk: StreamingChunk, plan: Plan, lastLine: number): Promise<void> {
+  await chunk.finish();
+  await mergeStage(chunk.client, plan);
+  if (plan.loadId) await chunk.client.query(RECORD_PROGRESS, [plan.loadId, plan.table, lastLine, chunk.size, 'running']);
+  await chunk.client.query('COMMIT');
+  chunk.client.release();
+}
+
 function failure(err: unknown): StrataError {
   return err instanceof StrataError
     ? err
@@ -236,11 +245,7 @@ async function runCsvFile(
       open = current;
       try {
         await current.addRaw(chunk.data, chunk.startLines);
-        await current.finish();
-        await mergeStage(current.client, plan);
-        if (plan.loadId) await current.client.query(RECORD_PROGRESS, [plan.loadId, plan.table, chunk.lastLine, chunk.startLines.length, 'running']);
-        await current.client.query('COMMIT');
-        current.client.release();
+        await commitStreaming(current, plan, chunk.lastLine);
         open = undefined;
       } catch (err) {
         open = undefined;
@@ -311,11 +316,7 @@ async function run(
       streaming = undefined;
       if (!open || !plan) return;
       try {
-        await open.finish();
-        await mergeStage(open.client, plan);
-        if (plan.loadId) await open.client.query(RECORD_PROGRESS, [plan.loadId, plan.table, open.lineNos.at(-1) ?? 0, open.size, 'running']);
-        await open.client.query('COMMIT');
-        open.client.release();
+        await commitStreaming(open, plan, open.lineNos.at(-1) ?? 0);
       } catch (err) {
         await open.abort();
         throw err instanceof StrataError ? err : badRow(err, open.lineNos);
