@@ -1,7 +1,8 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
-import { type Database, quoteIdent as q, StrataError, writableTable } from '../db/index.js';
+import { type Database, quoteIdent as q, writableTable } from '../db/index.js';
+import { rawConnector } from './raw.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -52,8 +53,7 @@ function countLines(onRows?: (rows: number) => void): Transform {
  * await pipeline(await exportRows(database, 'products', { format: 'ndjson' }), createWriteStream('p.ndjson'));
  */
 export async function exportRows(database: Database, table: string, options: ExportOptions = {}): Promise<Readable> {
-  const connect = database.connectRaw;
-  if (!connect) throw new StrataError('CONFIG_INVALID', `exporting needs PostgreSQL (COPY); this is ${database.engine}`);
+  const connect = rawConnector(database, 'exporting');
   const { schema } = await writableTable(database.db, table, options.schema);
   const relation = `${q(schema)}.${q(table)}`;
   const where = options.where ? ` WHERE ${options.where}` : '';

@@ -8,6 +8,7 @@ import { resolveUpsertTarget } from '../upsert/index.js';
 import { type CsvFile, isCsvFile, rawCsvChunks } from './csv-raw.js';
 import { copyLine } from './encode.js';
 import { ensureLoadTable, linesDone, RECORD_PROGRESS } from './progress.js';
+import { rawConnector } from './raw.js';
 import { csvSource, type Source, type SourceRecord } from './sources.js';
 import { StreamingChunk } from './stream-chunk.js';
 
@@ -171,11 +172,7 @@ async function commitChunk(database: Database, plan: Plan, chunk: Chunk, options
   }
 }
 
-function requireRaw(database: Database): () => Promise<pg.PoolClient> {
-  const connect = database.connectRaw;
-  if (!connect) throw new StrataError('CONFIG_INVALID', `bulk loading needs PostgreSQL (COPY); this is ${database.engine}`);
-  return connect;
-}
+const requireRaw = (database: Database) => rawConnector(database, 'bulk loading');
 
 async function planLoad(
   database: Database,

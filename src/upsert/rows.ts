@@ -40,5 +40,3 @@ export function checkRows(rows: readonly Row[], key: readonly string[], dedupe: 
   }
   return { rows: [...byKey.values()], names };
 }
-
-export { keyOf };

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RetryInfo, StrataError, withTransaction } from '../../src/db/index.js';
+import { conflictOnce } from '../support/conflicts.js';
 import { usePostgres } from '../support/postgres.js';
 
 const test = usePostgres();
@@ -15,24 +16,8 @@ describe('withTransaction', () => {
   });
 
   it('retries a real serialization failure (40001) and then succeeds', async () => {
-    const other = await test.rawClient();
-    await other.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-    await other.query('SELECT count(*) FROM t');
     const retries: RetryInfo[] = [];
-    let attempts = 0;
-    await withTransaction(
-      db,
-      async (trx) => {
-        attempts++;
-        await sql`SELECT count(*) FROM t`.execute(trx);
-        if (attempts === 1) {
-          await other.query('INSERT INTO t VALUES (1, 1)');
-          await other.query('COMMIT');
-        }
-        await sql`INSERT INTO t VALUES (2, 2)`.execute(trx);
-      },
-      { isolation: 'serializable', onRetry: (info) => retries.push(info) },
-    );
+    const attempts = await conflictOnce(db, await test.rawClient(), 't', '(1, 1)', '(2, 2)', { onRetry: (info) => retries.push(info) });
     expect(attempts).toBe(2);
     expect(retries.map((r) => r.code)).toEqual(['SERIALIZATION_FAILURE']);
     const { rows } = await sql<{ id: number }>`SELECT id FROM t ORDER BY id`.execute(db);

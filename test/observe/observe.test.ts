@@ -13,6 +13,7 @@ import {
   type StrataQueryObserver,
 } from '../../src/observe/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
+import { conflictOnce } from '../support/conflicts.js';
 import { usePostgres } from '../support/postgres.js';
 
 const pg = usePostgres();
@@ -105,23 +106,7 @@ describe('observability', () => {
 
   it('counts transaction retries by reason', async () => {
     await sql`CREATE TABLE skew (id int PRIMARY KEY)`.execute(db);
-    const other = await pg.rawClient();
-    await other.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-    await other.query('SELECT count(*) FROM skew');
-    let attempts = 0;
-    await withTransaction(
-      db,
-      async (trx) => {
-        attempts++;
-        await sql`SELECT count(*) FROM skew`.execute(trx);
-        if (attempts === 1) {
-          await other.query('INSERT INTO skew VALUES (1)');
-          await other.query('COMMIT');
-        }
-        await sql`INSERT INTO skew VALUES (2)`.execute(trx);
-      },
-      { isolation: 'serializable' },
-    );
+    expect(await conflictOnce(db, await pg.rawClient(), 'skew', '(1)', '(2)')).toBe(2);
     expect(await registry.getSingleMetricAsString('strata_tx_retries_total')).toMatch(/strata_tx_retries_total\{reason="serialization_failure"\} 1/);
   });
 });
