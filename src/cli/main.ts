@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { strataVersion } from '../db/index.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
 import { explainCommand, topCommand } from './commands/observe.js';
@@ -7,11 +7,9 @@ import { serveCommand } from './commands/serve.js';
 import { softDeleteCommand } from './commands/softdelete.js';
 import { fail } from './fail.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
 const program = new Command('strata')
   .description('production-grade persistence defaults for PostgreSQL and MariaDB')
-  .version(pkg.version, '-V, --version', 'print the version')
+  .version(strataVersion(), '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
     'after',

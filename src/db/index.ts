@@ -10,6 +10,7 @@ export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type Str
 export { openMariaDb } from './mariadb.js';
 export { emitBulkRows, onBulkRows, onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';
 export { openDatabase } from './open.js';
+export { strataVersion } from './package-version.js';
 export { freePort, isPortFree } from './ports.js';
 export { openPostgres } from './postgres.js';
 export { quoteIdent, quoteQualified } from './quote.js';

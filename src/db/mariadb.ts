@@ -1,5 +1,5 @@
 import { Kysely, MysqlDialect, sql } from 'kysely';
-import { createPool, type PoolOptions as MysqlPoolOptions, type Pool, type TypeCast } from 'mysql2';
+import type { PoolOptions as MysqlPoolOptions, Pool, TypeCast } from 'mysql2';
 import { mariadbCapabilities } from './capabilities.js';
 import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { type Database, databaseHandle } from './database.js';
@@ -43,6 +43,8 @@ function mysqlOptions(url: string, options: PoolOptions): MysqlPoolOptions {
  */
 export async function openMariaDb<DB>(url: string, options: Partial<PoolOptions> = {}): Promise<Database<DB>> {
   const settings = { ...DEFAULT_POOL, ...options };
+  // Loaded on first use: PostgreSQL-only processes never pay for the MySQL driver.
+  const { createPool } = await import('mysql2');
   const pool: Pool = createPool(mysqlOptions(url, settings));
   pool.on('connection', (conn) => {
     conn.on('error', () => undefined);

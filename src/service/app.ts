@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { installProblemHandlers, registerRoutes } from '../boundary/index.js';
-import type { Database } from '../db/index.js';
+import { type Database, strataVersion } from '../db/index.js';
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import type { ServiceDatabase } from './catalog/schema.js';
@@ -27,7 +26,7 @@ export interface AppOptions {
   readonly onRoute?: (route: { readonly method: string; readonly url: string }) => void;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = strataVersion();
 
 /** Until principals exist, every client shares one principal: keys are still scoped by it. */
 const ANONYMOUS = 'anonymous';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { explain, renderPlan, type TopOrder, topStatements } from '../../observe/index.js';
+import type { TopOrder } from '../../observe/index.js';
 import { withDb } from '../database.js';
 import { fail } from '../fail.js';
 import { parsePositive } from '../options.js';
@@ -22,6 +22,7 @@ export function explainCommand(): Command {
     )
     .action((statement: string, opts: { analyze?: boolean }) =>
       withDb(async (db) => {
+        const { explain, renderPlan } = await import('../../observe/index.js');
         const plan = await explain(db, statement, [], opts.analyze === true);
         say(renderPlan(plan, opts.analyze === true));
       }).catch(fail),
@@ -36,6 +37,7 @@ export function topCommand(): Command {
     .addHelpText('after', '\nExample:\n  $ strata top --order mean --limit 10')
     .action((opts: { order: TopOrder; limit: number }) =>
       withDb(async (db) => {
+        const { topStatements } = await import('../../observe/index.js');
         const rows = await topStatements(db, { orderBy: opts.order, limit: opts.limit });
         say(`${'total ms'.padStart(12)} ${'calls'.padStart(9)} ${'mean ms'.padStart(10)} ${'rows'.padStart(10)}  query`);
         for (const r of rows) {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../db/index.js';
-import { serve } from '../../service/index.js';
 import { fail, reasonOf } from '../fail.js';
 import { parsePort } from '../options.js';
 
@@ -13,6 +12,8 @@ function defaultPort(): number {
 async function run(opts: { port?: number; host: string }): Promise<void> {
   const say = (line: string) => process.stdout.write(`strata: ${line}\n`);
   const config = loadConfig();
+  // The HTTP stack is loaded only by the command that serves: other commands start lighter.
+  const { serve } = await import('../../service/index.js');
   const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config, say: (line) => process.stderr.write(`strata: note: ${line}\n`) });
   const db = service.connection;
   say(
