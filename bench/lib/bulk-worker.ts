@@ -32,7 +32,9 @@ const db = database.db;
 const started = process.hrtime.bigint();
 let loaded = rows;
 
-if (method === 'naive') {
+if (method === 'idle') {
+  loaded = 0;
+} else if (method === 'naive') {
   for (const p of products(rows)) {
     await sql`INSERT INTO bulk_bench (sku, name, description, price, stock, tags, created_at, attrs) VALUES (${p.sku}, ${p.name}, ${p.description}, ${p.price}, ${p.stock}, ${p.tags}, ${p.created_at}, ${JSON.stringify(p.attrs)})`.execute(
       db,
@@ -76,10 +78,13 @@ if (method === 'naive') {
   stream.end(buffer);
   await finished(stream);
   await client.end();
-} else if (method === 'strata-insert' || method === 'strata-upsert') {
+} else if (method.startsWith('strata-insert') || method === 'strata-upsert') {
   const source = objectSource(products(rows, method === 'strata-upsert' ? 1 : 0));
+  const parallel = method === 'strata-insert-1' ? 1 : 2;
   const result =
-    method === 'strata-insert' ? await bulkInsert(database, 'bulk_bench', source) : await bulkUpsert(database, 'bulk_bench', source, { key: ['sku'] });
+    method === 'strata-upsert'
+      ? await bulkUpsert(database, 'bulk_bench', source, { key: ['sku'] })
+      : await bulkInsert(database, 'bulk_bench', source, { parallel });
   if (result.error) throw result.error;
   loaded = result.rows;
 } else if (method === 'file-load') {

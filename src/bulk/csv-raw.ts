@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
 import { StrataError } from '../db/index.js';
 
-/** A run of whole CSV records, as bytes, with the physical line each record starts on. */
-export interface RawCsvChunk {
-  readonly data: Buffer[];
-  readonly startLines: number[];
-  /** The last physical line of the chunk's last record. */
+/** Whole CSV records, as bytes, with the physical line each record starts on. */
+export interface RawCsvRun {
+  readonly data: readonly Buffer[];
+  readonly startLines: readonly number[];
+  /** The chunk is complete after this run (it holds `rows` records, or the input ended). */
+  readonly endsChunk: boolean;
+  /** The last physical line of the run's last record. */
   readonly lastLine: number;
 }
 
@@ -52,22 +54,29 @@ function headerFields(text: string): string[] {
   return fields.map((f) => f.replace(/\r$/, ''));
 }
 
-/** Splits a CSV stream into the header and chunks of `rows` records (records on lines <= `skipThrough` are dropped). */
-export async function* rawCsvChunks(
+/**
+ * Cuts a CSV stream into runs of whole records (quotes aware), at most one input read's worth
+ * each, marking where a chunk of `rows` records ends. Records on lines `skip` says were loaded
+ * before are dropped; the header goes to `onHeader`. Memory: one read plus one partial record.
+ */
+export async function* rawCsvRuns(
   file: CsvFile,
   rows: number,
-  skipThrough: number,
+  skip: (line: number) => boolean,
   onHeader: (columns: string[]) => Promise<void>,
-): AsyncGenerator<RawCsvChunk> {
+): AsyncGenerator<RawCsvRun> {
   let quoted = false;
   let line = 1;
   let recordStart = 1;
-  let header: Buffer[] | undefined = [];
+  let header = true;
   let pending: Buffer[] = [];
-  let chunk: { data: Buffer[]; startLines: number[] } = { data: [], startLines: [] };
+  let data: Buffer[] = [];
+  let starts: number[] = [];
+  let inChunk = 0;
   for await (const read of file.input as AsyncIterable<Buffer | string>) {
     const piece = typeof read === 'string' ? Buffer.from(read) : read;
     let from = 0;
+    let runFrom = 0;
     for (let i = 0; i < piece.length; i++) {
       const byte = piece[i];
       if (byte === 0x22) quoted = !quoted;
@@ -75,39 +84,46 @@ export async function* rawCsvChunks(
         const endLine = line;
         line++;
         if (quoted) continue;
-        const record = [...pending, piece.subarray(from, i + 1)];
-        pending = [];
-        from = i + 1;
         if (header) {
-          await onHeader(
-            headerFields(
-              Buffer.concat(record)
-                .toString('utf8')
-                .replace(/\r?\n$/, ''),
-            ),
-          );
-          header = undefined;
-        } else if (recordStart > skipThrough) {
-          chunk.data.push(...record);
-          chunk.startLines.push(recordStart);
-          if (chunk.startLines.length >= rows) {
-            yield { ...chunk, lastLine: endLine };
-            chunk = { data: [], startLines: [] };
+          await onHeader(headerFields(Buffer.concat([...pending, piece.subarray(from, i)]).toString('utf8')));
+          header = false;
+          runFrom = i + 1;
+        } else if (skip(recordStart)) {
+          if (from > runFrom) data.push(piece.subarray(runFrom, from));
+          runFrom = i + 1;
+        } else {
+          data.push(...pending);
+          starts.push(recordStart);
+          if (++inChunk >= rows) {
+            inChunk = 0;
+            data.push(piece.subarray(runFrom, i + 1));
+            yield { data, startLines: starts, endsChunk: true, lastLine: endLine };
+            data = [];
+            starts = [];
+            runFrom = i + 1;
           }
         }
+        pending = [];
+        from = i + 1;
         recordStart = line;
       }
     }
+    if (from > runFrom) data.push(piece.subarray(runFrom, from));
     if (from < piece.length) pending.push(piece.subarray(from));
+    if (data.length > 0) {
+      yield { data, startLines: starts, endsChunk: false, lastLine: line - 1 };
+      data = [];
+      starts = [];
+    }
   }
   if (quoted) throw new StrataError('BULK_SOURCE_INVALID', `CSV line ${recordStart}: a quoted field is never closed`);
   const rest = Buffer.concat(pending);
   if (header) {
     if (rest.length === 0) throw new StrataError('BULK_SOURCE_INVALID', 'the CSV file is empty (no header row)');
     await onHeader(headerFields(rest.toString('utf8')));
-  } else if (rest.toString('utf8').trim() !== '' && recordStart > skipThrough) {
-    chunk.data.push(rest, Buffer.from('\n'));
-    chunk.startLines.push(recordStart);
+  } else if (rest.toString('utf8').trim() !== '' && !skip(recordStart)) {
+    data.push(rest, Buffer.from('\n'));
+    starts.push(recordStart);
   }
-  if (chunk.startLines.length > 0) yield { ...chunk, lastLine: line };
+  yield { data, startLines: starts, endsChunk: true, lastLine: line };
 }

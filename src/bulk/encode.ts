@@ -1,18 +1,23 @@
 /** One value in PostgreSQL's COPY text format (tab-separated, `\N` for NULL, backslash escapes). */
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const NEEDS_ARRAY_ESCAPE = /[\\"]/;
 
 function escapeText(text: string): string {
   if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
+function arrayItem(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (Array.isArray(v)) return arrayLiteral(v);
+  const text = typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return NEEDS_ARRAY_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"` : `"${text}"`;
+}
+
 function arrayLiteral(values: readonly unknown[]): string {
-  const items = values.map((v) => {
-    if (v === null || v === undefined) return 'NULL';
-    if (Array.isArray(v)) return arrayLiteral(v);
-    return `"${String(typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : v).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  });
-  return `{${items.join(',')}}`;
+  let out = '{';
+  for (let i = 0; i < values.length; i++) out += i === 0 ? arrayItem(values[i]) : `,${arrayItem(values[i])}`;
+  return `${out}}`;
 }
 
 /**
@@ -23,13 +28,24 @@ function arrayLiteral(values: readonly unknown[]): string {
  * copyValue(['a', 'b']) // '{"a","b"}'
  */
 export function copyValue(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return escapeText(arrayLiteral(value));
-  if (typeof value === 'object') return escapeText(JSON.stringify(value));
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return escapeText(String(value));
+  switch (typeof value) {
+    case 'string':
+      return escapeText(value);
+    case 'number':
+    case 'bigint':
+      return String(value);
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'undefined':
+      return '\\N';
+    case 'object':
+      if (value === null) return '\\N';
+      if (value instanceof Date) return value.toISOString();
+      if (Array.isArray(value)) return escapeText(arrayLiteral(value));
+      return escapeText(JSON.stringify(value));
+    default:
+      return escapeText(String(value));
+  }
 }
 
 /** One row as a COPY text line (with its newline): the named fields of `row`, in `columns` order. */

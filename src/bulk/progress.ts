@@ -1,6 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 
-/** Where a load records what it committed, in the same transaction as each chunk. */
+/**
+ * Where a load records what it committed, in the same transaction as each chunk: one row per
+ * committed chunk (its line range) in `strata_bulk_chunks`, and the load's totals and status in
+ * `strata_bulk_loads`. Chunks may commit out of order (parallel connections), so a rerun skips the
+ * recorded ranges rather than a prefix.
+ */
 export async function ensureLoadTable<DB>(db: Kysely<DB>): Promise<void> {
   await sql`CREATE TABLE IF NOT EXISTS strata_bulk_loads (
     load_id text PRIMARY KEY,
@@ -10,15 +15,53 @@ export async function ensureLoadTable<DB>(db: Kysely<DB>): Promise<void> {
     status text NOT NULL DEFAULT 'running',
     started_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS strata_bulk_chunks (
+    load_id text NOT NULL,
+    first_line bigint NOT NULL,
+    last_line bigint NOT NULL,
+    rows bigint NOT NULL,
+    committed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (load_id, first_line))`.execute(db);
 }
 
-export async function linesDone<DB>(db: Kysely<DB>, loadId: string): Promise<{ lines: number; rows: number; status: string } | undefined> {
-  const { rows } = await sql<{ lines: string; rows: string; status: string }>`
-    SELECT lines_done::text AS lines, rows_done::text AS rows, status FROM strata_bulk_loads WHERE load_id = ${loadId}`.execute(db);
-  const row = rows[0];
-  return row ? { lines: Number(row.lines), rows: Number(row.rows), status: row.status } : undefined;
+/** The input lines an earlier run of a load committed: `has(line)` is cheapest when asked in increasing order. */
+export class DoneLines {
+  private at = 0;
+
+  constructor(
+    private readonly ranges: readonly (readonly [number, number])[],
+    /** Rows the earlier runs committed. */
+    readonly rows: number,
+  ) {}
+
+  has(line: number): boolean {
+    if (this.ranges.length === 0) return false;
+    const current = this.ranges[this.at];
+    if (current && line < current[0]) this.at = 0;
+    while (this.at < this.ranges.length && (this.ranges[this.at]?.[1] ?? 0) < line) this.at++;
+    const range = this.ranges[this.at];
+    return range !== undefined && range[0] <= line;
+  }
 }
 
-export const RECORD_PROGRESS = `INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done, status)
-  VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (load_id) DO UPDATE SET lines_done = EXCLUDED.lines_done, rows_done = strata_bulk_loads.rows_done + $4, status = EXCLUDED.status, updated_at = now()`;
+const NOTHING_DONE = new DoneLines([], 0);
+
+export async function doneLines<DB>(db: Kysely<DB>, loadId: string | undefined): Promise<DoneLines> {
+  if (!loadId) return NOTHING_DONE;
+  const { rows } = await sql<{ first: string; last: string; rows: string }>`
+    SELECT first_line::text AS first, last_line::text AS last, rows::text AS rows FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(
+    db,
+  );
+  return new DoneLines(
+    rows.map((r) => [Number(r.first), Number(r.last)] as const),
+    rows.reduce((sum, r) => sum + Number(r.rows), 0),
+  );
+}
+
+/** Parameters: load id, table, first line, last line, rows. */
+export const RECORD_CHUNK = `WITH chunk AS (INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows) VALUES ($1, $3, $4, $5))
+  INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done, status) VALUES ($1, $2, $4, $5, 'running')
+  ON CONFLICT (load_id) DO UPDATE SET lines_done = GREATEST(strata_bulk_loads.lines_done, EXCLUDED.lines_done),
+    rows_done = strata_bulk_loads.rows_done + EXCLUDED.rows_done, status = 'running', updated_at = now()`;
+
+export const MARK_DONE = `UPDATE strata_bulk_loads SET status = 'done', updated_at = now() WHERE load_id = $1`;

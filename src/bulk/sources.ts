@@ -65,18 +65,24 @@ export async function* ndjsonSource(input: Readable): Source {
   }
 }
 
+/** An object as a source record; its `raw` form (JSON) is made only when a reject file asks for it. */
+class ObjectRecord implements SourceRecord {
+  constructor(
+    readonly line: number,
+    readonly values: Readonly<Record<string, unknown>>,
+  ) {}
+
+  get raw(): string {
+    return JSON.stringify(this.values, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
+
 /** Records from any (async) iterable of objects; `line` is the 1-based position. */
 export async function* objectSource(rows: AsyncIterable<Readonly<Record<string, unknown>>> | Iterable<Readonly<Record<string, unknown>>>): Source {
   let line = 0;
-  for await (const values of rows) {
-    line++;
-    const at = line;
-    yield {
-      line: at,
-      values,
-      get raw() {
-        return JSON.stringify(values, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
-      },
-    };
+  if (Symbol.iterator in rows) {
+    for (const values of rows) yield new ObjectRecord(++line, values);
+    return;
   }
+  for await (const values of rows) yield new ObjectRecord(++line, values);
 }

@@ -7,6 +7,13 @@ import { from as copyFrom } from 'pg-copy-streams';
 const FLUSH_AT = 64 * 1024;
 
 /**
+ * How much a chunk's COPY may hold before the producer waits: enough that a finished chunk keeps
+ * its connection busy while the next chunk fills on another (parallel loads), small enough that
+ * memory stays flat.
+ */
+const COPY_BUFFER = 2 * 1024 * 1024;
+
+/**
  * One chunk's transaction with its COPY open while rows are still arriving, so encoding in Node
  * and parsing in PostgreSQL overlap (as a hand-written COPY does). Only line numbers are kept, for
  * error messages: memory stays flat.
@@ -30,7 +37,7 @@ export class StreamingChunk {
     try {
       await client.query('BEGIN');
       for (const text of prepare) await client.query(text);
-      return new StreamingChunk(client, client.query(copyFrom(statement)));
+      return new StreamingChunk(client, client.query(copyFrom(statement, { highWaterMark: COPY_BUFFER })));
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
@@ -55,14 +62,19 @@ export class StreamingChunk {
     return this.lineNos.length;
   }
 
-  async add(line: string, lineNo: number): Promise<void> {
+  /** Adds one encoded row; returns a promise only when the producer must wait (backpressure). */
+  add(line: string, lineNo: number): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     this.lineNos.push(lineNo);
     this.buffer += line;
-    if (this.buffer.length < FLUSH_AT) return;
+    if (this.buffer.length < FLUSH_AT) return undefined;
     const more = this.copy.write(this.buffer);
     this.buffer = '';
-    if (!more) await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
+    return more ? undefined : this.writable();
+  }
+
+  private async writable(): Promise<void> {
+    await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
   }
 
   /** Sends bytes already in COPY's input format (a raw CSV chunk); `lines` are its records' start lines. */
@@ -70,7 +82,7 @@ export class StreamingChunk {
     this.lineNos.push(...lines);
     for (const piece of data) {
       if (this.failure) throw this.failure;
-      if (!this.copy.write(piece)) await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
+      if (!this.copy.write(piece)) await this.writable();
     }
   }
 

@@ -1,0 +1,96 @@
+import type pg from 'pg';
+import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { resolveUpsertTarget } from '../upsert/index.js';
+import type { SourceRecord } from './sources.js';
+
+/** What a load writes where: resolved once, from the table's catalog and the input's columns. */
+export interface Plan {
+  readonly base: string;
+  readonly columns: readonly string[];
+  readonly upsert?: { readonly key: readonly string[]; readonly update: readonly string[]; readonly predicate?: string };
+  readonly loadId?: string;
+  readonly table: string;
+}
+
+export interface PlanOptions {
+  readonly columns?: readonly string[] | undefined;
+  readonly loadId?: string | undefined;
+  readonly schema?: string | undefined;
+}
+
+export async function planLoad(
+  database: Database,
+  table: string,
+  first: SourceRecord,
+  options: PlanOptions,
+  key?: readonly string[],
+  update?: readonly string[],
+): Promise<Plan> {
+  const { schema, table: base } = await writableTable(database.db, table, options.schema);
+  const known = new Set((await columnTypesOf(database.db, schema, base)).map((c) => c.name));
+  const columns = options.columns ?? Object.keys(first.values);
+  for (const c of columns) if (!known.has(c)) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: ${table} has no column "${c}"`);
+  if (columns.length === 0) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: no columns to load`);
+  let upsert: Plan['upsert'];
+  if (key) {
+    for (const k of key) if (!columns.includes(k)) throw new StrataError('BULK_SOURCE_INVALID', `the input has no key column "${k}"`);
+    const target = await resolveUpsertTarget(database.db, table, key, options.schema);
+    const updated = update ?? columns.filter((c) => !key.includes(c));
+    for (const c of updated) if (!columns.includes(c)) throw new StrataError('BULK_SOURCE_INVALID', `cannot update "${c}": the input has no such column`);
+    upsert = { key, update: updated, ...(target.predicate ? { predicate: target.predicate } : {}) };
+  }
+  return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
+}
+
+const STAGE = [
+  'CREATE TEMP TABLE IF NOT EXISTS strata_bulk_stage (LIKE %BASE% INCLUDING DEFAULTS) ON COMMIT DROP',
+  'ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY',
+];
+
+/** Statements a chunk's transaction runs before its COPY (an upsert's staging table). */
+export const stageStatements = (plan: Plan): string[] => (plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : []);
+
+/** COPY into the table (insert) or the staging table (upsert); `csv` for files passed through as they are. */
+export const copyStatement = (plan: Plan, csv = false): string =>
+  `COPY ${plan.upsert ? 'strata_bulk_stage' : plan.base} (${plan.columns.map((c) => q(c)).join(', ')}) FROM STDIN${csv ? ' WITH (FORMAT csv)' : ''}`;
+
+/** One INSERT ... ON CONFLICT from the staging table; the last staged row of a repeated key wins. */
+export async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<void> {
+  if (!plan.upsert) return;
+  const cols = plan.columns.map((c) => q(c)).join(', ');
+  const key = plan.upsert.key.map((k) => q(k)).join(', ');
+  const rest = plan.upsert.update;
+  const set = rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
+  const guard = `ROW(${rest.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM ROW(${rest.map((c) => `EXCLUDED.${q(c)}`).join(', ')})`;
+  await client.query(
+    `INSERT INTO ${plan.base} AS t (${cols})
+     SELECT DISTINCT ON (${key}) ${cols} FROM strata_bulk_stage ORDER BY ${key}, strata_line DESC
+     ON CONFLICT (${key})${plan.upsert.predicate ? ` WHERE ${plan.upsert.predicate}` : ''} ${rest.length ? `DO UPDATE SET ${set} WHERE ${guard}` : 'DO NOTHING'}`,
+  );
+}
+
+/** The server's complaint about a chunk, pointed at the input line (and column) it names. */
+export function badRow(err: unknown, lineNos: readonly number[]): StrataError {
+  if (err instanceof StrataError) return err;
+  const translated = translatePostgresError(err);
+  const where = String((err as { where?: string }).where ?? '');
+  const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
+  const column = /column (\w+)/.exec(where)?.[1];
+  const line = copyLineNo > 0 ? lineNos[copyLineNo - 1] : undefined;
+  const at = line !== undefined ? `line ${line}` : `lines ${lineNos[0]}-${lineNos.at(-1)}`;
+  return new StrataError(
+    'BULK_BAD_ROW',
+    `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,
+    { ...translated.details, ...(column ? { columns: [column] } : {}) },
+    { cause: err },
+  );
+}
+
+/** Any other failure of a load (the source, the connection) as a StrataError. */
+export function failure(err: unknown): StrataError {
+  return err instanceof StrataError
+    ? err
+    : err instanceof Error && ('severity' in err || 'syscall' in err)
+      ? translatePostgresError(err)
+      : new StrataError('BULK_SOURCE_INVALID', `the source failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+}

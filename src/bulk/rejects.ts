@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { emitBulkRows } from '../db/index.js';
+import { badRow, copyStatement, mergeStage, type Plan, stageStatements } from './plan.js';
+import { RECORD_CHUNK } from './progress.js';
+import type { SourceRecord } from './sources.js';
+
+/** A chunk held in memory, so bad rows can be found by bisection. */
+export interface HeldChunk {
+  readonly records: SourceRecord[];
+  readonly lines: string[];
+}
+
+const MAX_BUFFER = 64 * 1024;
+
+async function copyLines(client: pg.PoolClient, statement: string, lines: readonly string[]): Promise<void> {
+  const stream = client.query(copyFrom(statement));
+  let buffer = '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length >= MAX_BUFFER) {
+      if (!stream.write(buffer)) await once(stream, 'drain');
+      buffer = '';
+    }
+  }
+  stream.end(buffer);
+  await finished(stream);
+}
+
+async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly string[]): Promise<void> {
+  if (plan.upsert) await client.query('TRUNCATE strata_bulk_stage');
+  await copyLines(client, copyStatement(plan), lines);
+  await mergeStage(client, plan);
+}
+
+/** Writes what it can of a chunk, setting bad rows aside one by one (bisection under savepoints). */
+async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldChunk, from: number, to: number, rejects: number[]): Promise<void> {
+  await client.query('SAVEPOINT strata_bulk');
+  try {
+    await writeUnit(client, plan, chunk.lines.slice(from, to));
+    await client.query('RELEASE SAVEPOINT strata_bulk');
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT strata_bulk');
+    if (to - from === 1) {
+      rejects.push(from);
+      return;
+    }
+    const mid = from + Math.ceil((to - from) / 2);
+    await writeWithRejects(client, plan, chunk, from, mid, rejects);
+    await writeWithRejects(client, plan, chunk, mid, to, rejects);
+  }
+}
+
+/** Commits one held chunk minus the rows the database refuses (reject mode: one connection, in order). */
+export async function commitWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldChunk): Promise<{ rows: number; rejected: SourceRecord[] }> {
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    for (const text of stageStatements(plan)) await client.query(text);
+    const rejects: number[] = [];
+    await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
+    const rows = chunk.lines.length - rejects.length;
+    const first = chunk.records[0]?.line ?? 0;
+    const last = chunk.records.at(-1)?.line ?? 0;
+    if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows]);
+    await client.query('COMMIT');
+    emitBulkRows({ table: plan.table, rows });
+    return { rows, rejected: rejects.map((i) => chunk.records[i]).filter((r): r is SourceRecord => r !== undefined) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw badRow(
+      err,
+      chunk.records.map((r) => r.line),
+    );
+  } finally {
+    client.release(broken);
+  }
+}
