@@ -6,7 +6,7 @@ import { badRow, failure, type Plan, planLoad } from './plan.js';
 import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
 import { rawConnector } from './raw.js';
 import { commitWithRejects, type HeldChunk } from './rejects.js';
-import { csvSource, type Source, type SourceRecord } from './sources.js';
+import { csvSource, type Source, type SourceRecord, syncRecords } from './sources.js';
 import type { StreamingChunk } from './stream-chunk.js';
 
 export interface BulkProgress {
@@ -171,13 +171,23 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     held = { records: [], lines: [] };
     run.report();
   };
-  for await (const record of source) {
-    if (run.pipeline?.failed) return;
+  /** One record; a promise only when the load must wait (the first row's plan, a full chunk, backpressure). */
+  const step = (record: SourceRecord): Promise<void> | undefined => {
     if (run.done.has(record.line)) {
       run.skipped++;
       if (run.skipped % 100_000 === 0) run.report();
-      continue;
+      return undefined;
     }
+    const plan = run.plan;
+    const chunk = run.current;
+    if (!plan || !chunk || run.options.onReject) return slowStep(record);
+    run.sent++;
+    if (run.sent % 10_000 === 0) run.report();
+    const wait = chunk.add(copyLine(record.values, plan.columns), record.line);
+    if (chunk.size >= chunkRows) run.cut(record.line);
+    return wait;
+  };
+  const slowStep = async (record: SourceRecord): Promise<void> => {
     const plan = run.plan ?? (await run.start(record));
     const line = copyLine(record.values, plan.columns);
     run.sent++;
@@ -186,19 +196,32 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
       held.records.push(record);
       held.lines.push(line);
       if (held.lines.length >= chunkRows) await commitHeld();
-      continue;
+      return;
     }
-    const chunk = run.current ?? (await run.chunk());
-    const wait = chunk.add(line, record.line);
-    if (wait) await wait;
+    const chunk = await run.chunk();
+    await chunk.add(line, record.line);
     if (chunk.size >= chunkRows) run.cut(record.line);
+  };
+  const records = syncRecords(source);
+  if (records) {
+    for (const record of records) {
+      if (run.pipeline?.failed) return;
+      const wait = step(record);
+      if (wait) await wait;
+    }
+  } else {
+    for await (const record of source) {
+      if (run.pipeline?.failed) return;
+      const wait = step(record);
+      if (wait) await wait;
+    }
   }
   await commitHeld();
-  run.cut(run.current?.lineNos.at(-1) ?? 0);
+  run.cut(run.current?.lines.last ?? 0);
 }
 
 function badRowOrFailure(err: unknown, chunk: StreamingChunk): StrataError {
-  return err instanceof Error && 'severity' in err ? badRow(err, chunk.lineNos) : failure(err);
+  return err instanceof Error && 'severity' in err ? badRow(err, chunk.lines) : failure(err);
 }
 
 async function load(

@@ -76,12 +76,12 @@ export class ChunkPipeline {
       if (this.plan.upsert && !(await previous)) throw ABANDONED;
       await mergeStage(chunk.client, this.plan);
       if (order > this.failedAt) throw ABANDONED;
-      if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lineNos[0] ?? lastLine, lastLine, chunk.size]);
+      if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lines.first ?? lastLine, lastLine, chunk.size]);
       await chunk.client.query('COMMIT');
       chunk.client.release();
     } catch (err) {
       await chunk.abort();
-      if (err !== ABANDONED) this.fail(order, badRow(err, chunk.lineNos));
+      if (err !== ABANDONED) this.fail(order, badRow(err, chunk.lines));
       return false;
     }
     this.rows += chunk.size;

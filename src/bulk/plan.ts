@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
+import type { LineMap } from './line-map.js';
 import type { SourceRecord } from './sources.js';
 
 /** What a load writes where: resolved once, from the table's catalog and the input's columns. */
@@ -70,14 +71,14 @@ export async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<voi
 }
 
 /** The server's complaint about a chunk, pointed at the input line (and column) it names. */
-export function badRow(err: unknown, lineNos: readonly number[]): StrataError {
+export function badRow(err: unknown, lines: LineMap): StrataError {
   if (err instanceof StrataError) return err;
   const translated = translatePostgresError(err);
   const where = String((err as { where?: string }).where ?? '');
   const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
   const column = /column (\w+)/.exec(where)?.[1];
-  const line = copyLineNo > 0 ? lineNos[copyLineNo - 1] : undefined;
-  const at = line !== undefined ? `line ${line}` : `lines ${lineNos[0]}-${lineNos.at(-1)}`;
+  const line = copyLineNo > 0 ? lines.lineOf(copyLineNo - 1) : undefined;
+  const at = line !== undefined ? `line ${line}` : `lines ${lines.first}-${lines.last}`;
   return new StrataError(
     'BULK_BAD_ROW',
     `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,

@@ -35,11 +35,11 @@ export class DoneLines {
   ) {}
 
   has(line: number): boolean {
-    if (this.ranges.length === 0) return false;
-    const current = this.ranges[this.at];
-    if (current && line < current[0]) this.at = 0;
-    while (this.at < this.ranges.length && (this.ranges[this.at]?.[1] ?? 0) < line) this.at++;
-    const range = this.ranges[this.at];
+    const ranges = this.ranges;
+    // Every range before `at` ends before the line asked last; a smaller line starts over.
+    if (this.at > 0 && line <= (ranges[this.at - 1]?.[1] ?? 0)) this.at = 0;
+    while (this.at < ranges.length && (ranges[this.at]?.[1] ?? 0) < line) this.at++;
+    const range = ranges[this.at];
     return range !== undefined && range[0] <= line;
   }
 }

@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { emitBulkRows } from '../db/index.js';
+import { LineMap } from './line-map.js';
 import { badRow, copyStatement, mergeStage, type Plan, stageStatements } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import type { SourceRecord } from './sources.js';
@@ -72,10 +73,7 @@ export async function commitWithRejects(client: pg.PoolClient, plan: Plan, chunk
     await client.query('ROLLBACK').catch(() => {
       broken = true;
     });
-    throw badRow(
-      err,
-      chunk.records.map((r) => r.line),
-    );
+    throw badRow(err, LineMap.of(chunk.records.map((r) => r.line)));
   } finally {
     client.release(broken);
   }

@@ -77,12 +77,37 @@ class ObjectRecord implements SourceRecord {
   }
 }
 
-/** Records from any (async) iterable of objects; `line` is the 1-based position. */
-export async function* objectSource(rows: AsyncIterable<Readonly<Record<string, unknown>>> | Iterable<Readonly<Record<string, unknown>>>): Source {
-  let line = 0;
-  if (Symbol.iterator in rows) {
-    for (const values of rows) yield new ObjectRecord(++line, values);
-    return;
+type Rows = AsyncIterable<Readonly<Record<string, unknown>>> | Iterable<Readonly<Record<string, unknown>>>;
+
+class ObjectSource implements AsyncIterable<SourceRecord> {
+  constructor(private readonly rows: Rows) {}
+
+  /** The records without a promise per row, when the rows are a plain (sync) iterable. */
+  *sync(): Generator<SourceRecord> {
+    let line = 0;
+    for (const values of this.rows as Iterable<Readonly<Record<string, unknown>>>) yield new ObjectRecord(++line, values);
   }
-  for await (const values of rows) yield new ObjectRecord(++line, values);
+
+  get isSync(): boolean {
+    return Symbol.iterator in this.rows;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<SourceRecord> {
+    if (this.isSync) {
+      yield* this.sync();
+      return;
+    }
+    let line = 0;
+    for await (const values of this.rows) yield new ObjectRecord(++line, values);
+  }
+}
+
+/** Records from any (async) iterable of objects; `line` is the 1-based position. */
+export function objectSource(rows: Rows): Source {
+  return new ObjectSource(rows);
+}
+
+/** A source's records as a plain iterable when it has one (objects from an array or generator): no await per row. */
+export function syncRecords(source: Source): Iterable<SourceRecord> | undefined {
+  return source instanceof ObjectSource && source.isSync ? source.sync() : undefined;
 }

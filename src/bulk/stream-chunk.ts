@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { LineMap } from './line-map.js';
 
 const FLUSH_AT = 64 * 1024;
 
@@ -19,7 +20,7 @@ const COPY_BUFFER = 2 * 1024 * 1024;
  * error messages: memory stays flat.
  */
 export class StreamingChunk {
-  readonly lineNos: number[] = [];
+  readonly lines = new LineMap();
   private buffer = '';
   private failure: unknown;
 
@@ -59,13 +60,13 @@ export class StreamingChunk {
   }
 
   get size(): number {
-    return this.lineNos.length;
+    return this.lines.size;
   }
 
   /** Adds one encoded row; returns a promise only when the producer must wait (backpressure). */
   add(line: string, lineNo: number): Promise<void> | undefined {
     if (this.failure) throw this.failure;
-    this.lineNos.push(lineNo);
+    this.lines.push(lineNo);
     this.buffer += line;
     if (this.buffer.length < FLUSH_AT) return undefined;
     const more = this.copy.write(this.buffer);
@@ -79,7 +80,7 @@ export class StreamingChunk {
 
   /** Sends bytes already in COPY's input format (a raw CSV chunk); `lines` are its records' start lines. */
   async addRaw(data: readonly Buffer[], lines: readonly number[]): Promise<void> {
-    this.lineNos.push(...lines);
+    for (const line of lines) this.lines.push(line);
     for (const piece of data) {
       if (this.failure) throw this.failure;
       if (!this.copy.write(piece)) await this.writable();

@@ -112,7 +112,7 @@ describe('bulk loading', () => {
     ]);
   });
 
-  it('a rerun with the same load id resumes after the last committed chunk: no duplicates, no gaps', async () => {
+  it('a rerun with the same load id skips the committed chunks: no duplicates, no gaps', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `RS-${i}`, name: `r${i}`, price: i }));
     let failAt = 450;
     async function* flaky() {
@@ -130,6 +130,42 @@ describe('bulk loading', () => {
     expect(await count(sql`sku LIKE 'RS-%'`)).toBe(1000);
     const third = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'resume-1', chunkRows: 100 });
     expect(third).toMatchObject({ rows: 0, skipped: 1000 });
+  });
+
+  it('a rerun skips exactly the chunks that committed, even when a later chunk committed before an earlier one', async () => {
+    // Parallel chunks commit as they finish: a crash can leave lines 101-200 and 301-400 committed and 1-100 not.
+    const rows = Array.from({ length: 400 }, (_, i) => ({ sku: `OO-${i + 1}`, name: `o${i + 1}`, price: i + 1 }));
+    expect(await bulkInsert(pg.database, 'goods', objectSource([...rows.slice(100, 200), ...rows.slice(300, 400)]))).toMatchObject({ rows: 200 });
+    await sql`INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows) VALUES ('out-of-order', 101, 200, 100), ('out-of-order', 301, 400, 100)`.execute(
+      db,
+    );
+    await sql`INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done) VALUES ('out-of-order', 'goods', 400, 200)`.execute(db);
+    const rerun = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'out-of-order', chunkRows: 30 });
+    expect(rerun.error).toBeUndefined();
+    expect(rerun).toMatchObject({ rows: 200, skipped: 200 });
+    expect(await count(sql`sku LIKE 'OO-%'`)).toBe(400);
+    const { rows: status } = await sql<{
+      status: string;
+      rows_done: string;
+    }>`SELECT status, rows_done::text FROM strata_bulk_loads WHERE load_id = 'out-of-order'`.execute(db);
+    expect(status[0]).toEqual({ status: 'done', rows_done: '400' });
+  });
+
+  it('parallel chunks of an upsert merge in input order: the last row of a key wins across chunks', async () => {
+    // 40 chunks of 25 rows on 4 connections at once; each of the 50 keys appears in 20 different chunks.
+    const input = Array.from({ length: 1000 }, (_, i) => ({ sku: `PU-${i % 50}`, name: `v${i}`, price: i }));
+    const result = await bulkUpsert(pg.database, 'goods', objectSource(input), { key: ['sku'], chunkRows: 25, parallel: 4 });
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ rows: 1000, chunks: 40 });
+    const { rows } = await sql<{ sku: string; name: string }>`SELECT sku, name FROM goods WHERE sku LIKE 'PU-%'`.execute(db);
+    expect(rows).toHaveLength(50);
+    for (const row of rows) expect(row.name).toBe(`v${950 + Number(row.sku.slice(3))}`);
+  });
+
+  it('parallel: 1 loads one chunk after another, with the same result', async () => {
+    const input = Array.from({ length: 500 }, (_, i) => ({ sku: `P1-${i}`, name: 'p', price: i }));
+    expect(await bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 1 })).toMatchObject({ rows: 500, chunks: 5 });
+    expect(await count(sql`sku LIKE 'P1-%'`)).toBe(500);
   });
 
   it('works with soft deletes and history: loads go to the base table and are versioned once per chunk', async () => {
