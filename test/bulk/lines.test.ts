@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LineMap } from '../../src/bulk/line-map.js';
 import { DoneLines } from '../../src/bulk/progress.js';
 
 describe('DoneLines (which input lines an earlier run committed)', () => {
@@ -18,5 +19,16 @@ describe('DoneLines (which input lines an earlier run committed)', () => {
 
   it('with no ranges, nothing is done', () => {
     expect(new DoneLines([], 0).has(1)).toBe(false);
+  });
+});
+
+describe('LineMap (the input line of each row of a chunk)', () => {
+  it('maps row positions to input lines across runs of consecutive and scattered lines', () => {
+    const lines = [2, 3, 4, 5, 9, 12, 13, 14, 100];
+    const map = LineMap.of(lines);
+    expect(map.size).toBe(lines.length);
+    expect([map.first, map.last]).toEqual([2, 100]);
+    expect(lines.map((_, i) => map.lineOf(i))).toEqual(lines);
+    expect([map.lineOf(-1), map.lineOf(lines.length)]).toEqual([undefined, undefined]);
   });
 });
