@@ -26,6 +26,7 @@ interface LoadOptions {
   rejectFile?: string;
   loadId?: string;
   chunkRows: number;
+  parallel: number;
 }
 
 async function load(table: string, file: string, opts: LoadOptions): Promise<void> {
@@ -68,6 +69,7 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
     const options = {
       loadId,
       chunkRows: opts.chunkRows,
+      parallel: opts.parallel,
       onProgress: (p: { sent: number; skipped: number }) => progress.update(bytes, p.sent + p.skipped),
       ...(onReject ? { onReject } : {}),
     };
@@ -114,6 +116,7 @@ export function loadCommand(): Command {
     .option('--reject-file <file>', 'append bad lines to this file and go on (default: stop at the first bad line)')
     .option('--load-id <id>', 'names the load for resuming (default: derived from table, file path, size and mtime)')
     .option('--chunk-rows <n>', 'rows per transaction', parsePositive, 50_000)
+    .option('--parallel <n>', 'connections writing chunks at once (1: one chunk after another)', parsePositive, 2)
     .addHelpText('after', '\nExamples:\n  $ strata load products products.csv --upsert-key sku\n  $ strata load events events.ndjson --reject-file bad.ndjson')
     .action((table: string, file: string, opts: LoadOptions) => load(table, file, opts).catch(fail));
 }
