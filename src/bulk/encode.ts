@@ -64,24 +64,9 @@ function escapeJson(json: string): string {
  * copyValue(['a', 'b']) // '{"a","b"}'
  */
 export function copyValue(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return escapeText(value);
-    case 'number':
-    case 'bigint':
-      return String(value);
-    case 'boolean':
-      return value ? 't' : 'f';
-    case 'undefined':
-      return '\\N';
-    case 'object':
-      if (value === null) return '\\N';
-      if (value instanceof Date) return copyTimestamp(value);
-      if (Array.isArray(value)) return escapeText(arrayLiteral(value));
-      return escapeJson(JSON.stringify(value));
-    default:
-      return escapeText(String(value));
-  }
+  if (value === null || value === undefined) return '\\N';
+  const text = plainValue(value);
+  return typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? escapeJson(text) : escapeText(text);
 }
 
 /** A present value's text before COPY escaping. */
