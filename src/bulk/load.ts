@@ -114,6 +114,10 @@ class LoadRun {
 
   /** Waits for every chunk, marks the load done when it succeeded, and says what happened. */
   async end(): Promise<BulkResult> {
+    // A chunk still open here was cut short by a failure elsewhere: roll it back, return its connection.
+    const open = this.current;
+    this.current = undefined;
+    await open?.abort();
     const error = this.failure ?? (await this.pipeline?.drain());
     if (!error && this.options.loadId && this.plan) {
       const client = await rawConnector(this.database, 'bulk loading')();

@@ -162,6 +162,25 @@ describe('bulk loading', () => {
     for (const row of rows) expect(row.name).toBe(`v${950 + Number(row.sku.slice(3))}`);
   });
 
+  it('a failing chunk stops a parallel load without leaving a connection or a transaction open', async () => {
+    const input = Array.from({ length: 2000 }, (_, i) => ({ sku: `LK-${i}`, name: 'l', price: i === 150 ? -1 : i }));
+    // COPY names the row (insert); a merge's error names its chunk's lines (upsert).
+    for (const [load, where] of [
+      [() => bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 3 }), 'line 151'],
+      [() => bulkUpsert(pg.database, 'goods', objectSource(input), { key: ['sku'], chunkRows: 100, parallel: 3 }), 'lines 101-200'],
+    ] as const) {
+      const result = await load();
+      expect(result.error?.message).toMatch(new RegExp(`^${where}: check constraint violated`));
+      expect(result.rows).toBeLessThan(2000);
+      const stats = pg.database.poolStats();
+      expect(stats.total - stats.idle).toBe(0);
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`.execute(db);
+      expect(rows[0]?.n).toBe(0);
+    }
+  });
+
   it('parallel: 1 loads one chunk after another, with the same result', async () => {
     const input = Array.from({ length: 500 }, (_, i) => ({ sku: `P1-${i}`, name: 'p', price: i }));
     expect(await bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 1 })).toMatchObject({ rows: 500, chunks: 5 });
