@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Database, StrataError } from '../db/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
 import { copyLine } from './encode.js';
@@ -66,6 +67,7 @@ class LoadRun {
   failure: StrataError | undefined;
 
   constructor(
+    readonly connect: () => Promise<pg.PoolClient>,
     readonly database: Database,
     readonly table: string,
     readonly options: BulkOptions,
@@ -87,7 +89,7 @@ class LoadRun {
     const plan = await planLoad(this.database, this.table, first, this.options, this.key, this.update);
     const parallel = Math.max(1, Math.min(this.options.parallel ?? 2, this.database.poolStats().max));
     this.plan = plan;
-    this.pipeline = new ChunkPipeline(rawConnector(this.database, 'bulk loading'), plan, parallel, this.csv, () => this.report());
+    this.pipeline = new ChunkPipeline(this.connect, plan, parallel, this.csv, () => this.report());
     return plan;
   }
 
@@ -120,7 +122,7 @@ class LoadRun {
     await open?.abort();
     const error = this.failure ?? (await this.pipeline?.drain());
     if (!error && this.options.loadId && this.plan) {
-      const client = await rawConnector(this.database, 'bulk loading')();
+      const client = await this.connect();
       try {
         await client.query(MARK_DONE, [this.options.loadId]);
       } finally {
@@ -165,7 +167,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   let held: HeldChunk = { records: [], lines: [] };
   const commitHeld = async () => {
     if (!run.plan || held.lines.length === 0) return;
-    const done = await commitWithRejects(await rawConnector(run.database, 'bulk loading')(), run.plan, held);
+    const done = await commitWithRejects(await run.connect(), run.plan, held);
     run.heldRows += done.rows;
     run.heldChunks++;
     for (const r of done.rejected) {
@@ -175,36 +177,32 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     held = { records: [], lines: [] };
     run.report();
   };
-  /** One record; a promise only when the load must wait (the first row's plan, a full chunk, backpressure). */
-  const step = (record: SourceRecord): Promise<void> | undefined => {
-    if (run.done.has(record.line)) {
-      run.skipped++;
-      if (run.skipped % 100_000 === 0) run.report();
-      return undefined;
-    }
-    const plan = run.plan;
-    const chunk = run.current;
-    if (!plan || !chunk || run.options.onReject) return slowStep(record);
+  /** Sends one record into the open chunk, cutting it when full; a promise only under backpressure. */
+  const send = (plan: Plan, chunk: StreamingChunk, record: SourceRecord): Promise<void> | undefined => {
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
     const wait = chunk.add(copyLine(record.values, plan.columns), record.line);
     if (chunk.size >= chunkRows) run.cut(record.line);
     return wait;
   };
+  /** The first record's plan, a new chunk, or reject mode's held chunk: the paths that must await. */
   const slowStep = async (record: SourceRecord): Promise<void> => {
     const plan = run.plan ?? (await run.start(record));
-    const line = copyLine(record.values, plan.columns);
+    if (!run.options.onReject) return send(plan, await run.chunk(), record);
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
-    if (run.options.onReject) {
-      held.records.push(record);
-      held.lines.push(line);
-      if (held.lines.length >= chunkRows) await commitHeld();
-      return;
+    held.records.push(record);
+    held.lines.push(copyLine(record.values, plan.columns));
+    if (held.lines.length >= chunkRows) await commitHeld();
+  };
+  /** One record; a promise only when the load must wait. */
+  const step = (record: SourceRecord): Promise<void> | undefined => {
+    if (run.done.has(record.line)) {
+      run.skipped++;
+      if (run.skipped % 100_000 === 0) run.report();
+      return undefined;
     }
-    const chunk = await run.chunk();
-    await chunk.add(line, record.line);
-    if (chunk.size >= chunkRows) run.cut(record.line);
+    return run.plan && run.current && !run.options.onReject ? send(run.plan, run.current, record) : slowStep(record);
   };
   const records = syncRecords(source);
   if (records) {
@@ -239,8 +237,10 @@ async function load(
   const raw = isCsvFile(input) && !options.onReject;
   let run: LoadRun | undefined;
   try {
+    // The engine check first: on an engine without COPY nothing is created or written.
+    const connect = rawConnector(database, 'bulk loading');
     await ensureLoadTable(database.db);
-    run = new LoadRun(database, table, options, await doneLines(database.db, options.loadId), raw, key, update);
+    run = new LoadRun(connect, database, table, options, await doneLines(database.db, options.loadId), raw, key, update);
     if (isCsvFile(input)) {
       if (raw) await loadCsvFile(run, input);
       else await loadRecords(run, csvSource(input.input));
