@@ -60,6 +60,12 @@ export function expectedVersion(header: string | undefined): number | undefined 
 
 /** The catalog's routes over the products table. */
 export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
+  /** A product's live row as the 200 response, with its version as ETag; a 404 (saying `missing`) when it is deleted or unknown. */
+  const current = async (id: string, missing?: string) => {
+    const row = await findProduct(db, id);
+    if (!row) throw missing ? new HttpProblem(404, 'PRODUCT_NOT_FOUND', missing) : notFound(id);
+    return reply(200, ProductOut.from(row), { etag: etag(row.version) });
+  };
   const write = <T>(request: FastifyRequest, work: (trx: Transaction<ServiceDatabase>) => Promise<T>) =>
     withTransaction(db, async (trx) => {
       await setWriteContext<ServiceDatabase>(trx, { requestId: request.id });
@@ -141,9 +147,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
           }
           return reply(200, ProductOut.from(rowFromSnapshot(then.data)), { etag: etag(then.version) });
         }
-        const row = await findProduct(db, params.id);
-        if (!row) throw notFound(params.id);
-        return reply(200, ProductOut.from(row), { etag: etag(row.version) });
+        return current(params.id);
       },
     }),
     defineRoute({
@@ -181,9 +185,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
         await write(request, (trx) => restore<ServiceDatabase>(trx, 'products', params.id)).catch((err: unknown) => {
           throw isStrataError(err, 'NOT_FOUND') ? notFound(params.id) : err;
         });
-        const row = await findProduct(db, params.id);
-        if (!row) throw notFound(params.id);
-        return reply(200, ProductOut.from(row), { etag: etag(row.version) });
+        return current(params.id);
       },
     }),
     defineRoute({
@@ -262,9 +264,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
         await revertToVersion(db, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
           throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
         });
-        const row = await findProduct(db, params.id);
-        if (!row) throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted; restore it first`);
-        return reply(200, ProductOut.from(row), { etag: etag(row.version) });
+        return current(params.id, `product ${params.id} is deleted; restore it first`);
       },
     }),
   ];
