@@ -118,12 +118,14 @@ export async function* rawCsvRuns(
   }
   if (quoted) throw new StrataError('BULK_SOURCE_INVALID', `CSV line ${recordStart}: a quoted field is never closed`);
   const rest = Buffer.concat(pending);
+  // A last record without a final newline ends on `line`; otherwise the input's last line is `line - 1`.
+  const unterminated = !header && rest.toString('utf8').trim() !== '';
   if (header) {
     if (rest.length === 0) throw new StrataError('BULK_SOURCE_INVALID', 'the CSV file is empty (no header row)');
     await onHeader(headerFields(rest.toString('utf8')));
-  } else if (rest.toString('utf8').trim() !== '' && !skip(recordStart)) {
+  } else if (unterminated && !skip(recordStart)) {
     data.push(rest, Buffer.from('\n'));
     starts.push(recordStart);
   }
-  yield { data, startLines: starts, endsChunk: true, lastLine: line };
+  yield { data, startLines: starts, endsChunk: true, lastLine: unterminated ? line : line - 1 };
 }

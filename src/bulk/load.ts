@@ -23,7 +23,10 @@ export interface BulkProgress {
 export interface BulkOptions {
   /** Columns to load, in order; default: the first record's fields (the CSV header). */
   readonly columns?: readonly string[];
-  /** Rows per transaction. Default 50 000. A chunk commits with the load's progress, or not at all. */
+  /**
+   * Most rows per transaction. Default 50 000. A chunk commits with the load's progress, or not at
+   * all; it ends early when its server is behind and another connection is free.
+   */
   readonly chunkRows?: number;
   /**
    * Connections writing chunks at once. Default 2 (or the pool's size if smaller): the server
@@ -155,7 +158,12 @@ async function loadCsvFile(run: LoadRun, file: CsvFile): Promise<void> {
     if (piece.startLines.length > 0) {
       const chunk = await run.chunk();
       run.sent += piece.startLines.length;
-      await chunk.addRaw(piece.data, piece.startLines);
+      if (chunk.addRaw(piece.data, piece.startLines) && !piece.endsChunk) {
+        // As for records: a server that is behind gets its chunk ended early when another connection is free.
+        if (run.pipeline?.canOpenAnother) run.cut(chunk.lines.last ?? piece.lastLine);
+        else await chunk.writable();
+        continue;
+      }
     }
     if (piece.endsChunk) run.cut(piece.lastLine);
   }
@@ -181,9 +189,14 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   const send = (plan: Plan, chunk: StreamingChunk, record: SourceRecord): Promise<void> | undefined => {
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
-    const wait = chunk.add(copyLine(record.values, plan.columns), record.line);
-    if (chunk.size >= chunkRows) run.cut(record.line);
-    return wait;
+    const behind = chunk.add(copyLine(record.values, plan.columns), record.line);
+    // A chunk ends when full, or early when its server is behind and another connection is free:
+    // the producer moves on instead of waiting, so every connection's server keeps parsing.
+    if (chunk.size >= chunkRows || (behind && run.pipeline?.canOpenAnother)) {
+      run.cut(record.line);
+      return undefined;
+    }
+    return behind ? chunk.writable() : undefined;
   };
   /** The first record's plan, a new chunk, or reject mode's held chunk: the paths that must await. */
   const slowStep = async (record: SourceRecord): Promise<void> => {

@@ -37,6 +37,11 @@ export class ChunkPipeline {
     return this.error !== undefined;
   }
 
+  /** Whether a chunk cut now would leave a connection free for the next one (no waiting). */
+  get canOpenAnother(): boolean {
+    return this.inflight.size + 1 < this.parallel;
+  }
+
   /** A new chunk, once a connection slot is free. */
   async open(): Promise<StreamingChunk> {
     while (this.inflight.size >= this.parallel) await Promise.race(this.inflight);

@@ -63,28 +63,35 @@ export class StreamingChunk {
     return this.lines.size;
   }
 
-  /** Adds one encoded row; returns a promise only when the producer must wait (backpressure). */
-  add(line: string, lineNo: number): Promise<void> | undefined {
+  /**
+   * Adds one encoded row. True when the server is behind (COPY's buffer is full): the producer
+   * should wait for `writable()` or move on to another connection.
+   */
+  add(line: string, lineNo: number): boolean {
     if (this.failure) throw this.failure;
     this.lines.push(lineNo);
     this.buffer += line;
-    if (this.buffer.length < FLUSH_AT) return undefined;
+    if (this.buffer.length < FLUSH_AT) return false;
     const more = this.copy.write(this.buffer);
     this.buffer = '';
-    return more ? undefined : this.writable();
+    return !more;
   }
 
-  private async writable(): Promise<void> {
+  /** Resolves when COPY's buffer has drained (or the COPY ended). */
+  async writable(): Promise<void> {
     await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
   }
 
-  /** Sends bytes already in COPY's input format (a raw CSV chunk); `lines` are its records' start lines. */
-  async addRaw(data: readonly Buffer[], lines: readonly number[]): Promise<void> {
+  /**
+   * Sends bytes already in COPY's input format (one input read of a raw CSV file); `lines` are its
+   * records' start lines. True when the server is behind, as for `add`.
+   */
+  addRaw(data: readonly Buffer[], lines: readonly number[]): boolean {
+    if (this.failure) throw this.failure;
     for (const line of lines) this.lines.push(line);
-    for (const piece of data) {
-      if (this.failure) throw this.failure;
-      if (!this.copy.write(piece)) await this.writable();
-    }
+    let more = true;
+    for (const piece of data) more = this.copy.write(piece);
+    return !more;
   }
 
   /** Ends the COPY and resolves when the server has taken every row (or rejects with its error). */

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bulkInsert, bulkUpsert, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
+import { bulkInsert, bulkUpsert, csvFile, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { enableSoftDelete } from '../../src/softdelete/index.js';
 import { usePostgres } from '../support/postgres.js';
@@ -178,6 +178,52 @@ describe('bulk loading', () => {
         n: number;
       }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`.execute(db);
       expect(rows[0]?.n).toBe(0);
+    }
+  });
+
+  it('a chunk whose server is behind ends early and the next one starts on a free connection; every line lands once', async () => {
+    // Another session holds a lock that makes every COPY into `slow` wait: the first chunk's buffer fills
+    // (the server is behind), so the loader ends that chunk and starts one on the second connection.
+    await sql`CREATE TABLE slow (n int PRIMARY KEY, pad text NOT NULL)`.execute(db);
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ n: i + 2, pad: 'x'.repeat(400) }));
+    const file = join(dir, 'slow.csv');
+    await writeFile(file, `n,pad\n${rows.map((r) => `${r.n},${r.pad}\n`).join('')}`);
+    const waiting = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'COPY%'`.execute(db)
+      ).rows[0]?.n ?? 0;
+    for (const [loadId, source, firstLine] of [
+      ['slow-objects', () => objectSource(rows), 1],
+      ['slow-csv', () => csvFile(createReadStream(file)), 2],
+    ] as const) {
+      await sql`TRUNCATE slow`.execute(db);
+      const holder = await pg.rawClient();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE slow IN SHARE MODE');
+      const loading = bulkInsert(pg.database, 'slow', source(), { parallel: 2, loadId });
+      // Both connections end up waiting on the lock: one chunk was cut short (without the early end: only one ever waits).
+      for (let tries = 0; tries < 200 && (await waiting()) < 2; tries++) await new Promise((r) => setTimeout(r, 50));
+      const waited = await waiting();
+      await holder.query('COMMIT');
+      const result = await loading;
+      expect(result.error).toBeUndefined();
+      expect(waited).toBe(2);
+      expect(result.rows).toBe(20_000);
+      expect(result.chunks).toBeGreaterThan(1);
+      const loaded = await sql<{ n: number; sum: string }>`SELECT count(*)::int AS n, sum(n)::text AS sum FROM slow`.execute(db);
+      expect(loaded.rows[0]).toEqual({ n: 20_000, sum: String((20_000 * 20_003) / 2) });
+      // The recorded ranges (what a rerun skips) cover the input's lines exactly once.
+      const ranges = await sql<{ first_line: number; last_line: number; rows: number }>`SELECT first_line::int, last_line::int, rows::int
+        FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
+      expect(ranges.rows).toHaveLength(result.chunks);
+      let next: number = firstLine;
+      for (const range of ranges.rows) {
+        expect(range.first_line).toBe(next);
+        expect(range.rows).toBe(range.last_line - range.first_line + 1);
+        next = range.last_line + 1;
+      }
+      expect(next).toBe(firstLine + 20_000);
     }
   });
 

@@ -115,7 +115,7 @@ export function loadCommand(): Command {
     .option('--format <format>', 'csv or ndjson (default: by file extension)', parseFormat)
     .option('--reject-file <file>', 'append bad lines to this file and go on (default: stop at the first bad line)')
     .option('--load-id <id>', 'names the load for resuming (default: derived from table, file path, size and mtime)')
-    .option('--chunk-rows <n>', 'rows per transaction', parsePositive, 50_000)
+    .option('--chunk-rows <n>', 'most rows per transaction (fewer when the server falls behind)', parsePositive, 50_000)
     .option('--parallel <n>', 'connections writing chunks at once (1: one chunk after another)', parsePositive, 2)
     .addHelpText('after', '\nExamples:\n  $ strata load products products.csv --upsert-key sku\n  $ strata load events events.ndjson --reject-file bad.ndjson')
     .action((table: string, file: string, opts: LoadOptions) => load(table, file, opts).catch(fail));
