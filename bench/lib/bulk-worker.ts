@@ -4,6 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyLine } from '../../src/bulk/encode.js';
 import { bulkInsert, bulkUpsert, csvFile, exportRows, objectSource } from '../../src/bulk/index.js';
 import { openPostgres, withTransaction } from '../../src/db/index.js';
 
@@ -95,6 +96,15 @@ if (method === 'idle') {
   let n = 0;
   await pipeline(await exportRows(database, 'bulk_bench', { onRows: (r) => (n = r) }), createWriteStream('/dev/null'));
   loaded = n;
+} else if (method === 'write-copy-text') {
+  // The rows in COPY text format, for PostgreSQL to read itself (server-copy): untimed preparation.
+  const out = createWriteStream(file, { mode: 0o644 });
+  const columns = ['sku', 'name', 'description', 'price', 'stock', 'tags', 'created_at', 'attrs'];
+  for (const p of products(rows)) if (!out.write(copyLine(p, columns))) await once(out, 'drain');
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+} else if (method === 'server-copy') {
+  // PostgreSQL alone: the server reads the file itself, no client encodes or sends anything. The ceiling for any loader.
+  await sql`COPY bulk_bench (sku, name, description, price, stock, tags, created_at, attrs) FROM ${sql.lit(file)}`.execute(db);
 } else if (method === 'write-csv') {
   const out = createWriteStream(file);
   out.write('sku,name,description,price,stock,tags,created_at,attrs\n');
