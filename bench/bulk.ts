@@ -98,7 +98,9 @@ export default async function bench(): Promise<void> {
     }));
     const vsRaw = rate(insert) / rate(raw);
     const vsNaive = rate(insert) / rate(naive);
-    const ceiling = server ? ` PostgreSQL alone (server-side COPY of the same rows from a file, no client) reached ${(rate(server) / rate(naive)).toFixed(1)}x naive in this run, raw COPY ${(rate(raw) / rate(naive)).toFixed(1)}x.` : '';
+    const ceiling = server
+      ? ` PostgreSQL alone (server-side COPY of the same rows from a file, no client) reached ${(rate(server) / rate(naive)).toFixed(1)}x naive in this run, raw COPY ${(rate(raw) / rate(naive)).toFixed(1)}x.`
+      : '';
     const upsertRatio = perMillion(upsert) / perMillion(insert);
     const rssDiff = Math.abs(load5.maxRssMb - load1.maxRssMb) / load1.maxRssMb;
     await publish({

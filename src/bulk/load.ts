@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Database, StrataError } from '../db/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
-import { copyLine } from './encode.js';
+import { lineEncoder } from './encode.js';
 import { ChunkPipeline } from './pipeline.js';
 import { badRow, failure, type Plan, planLoad } from './plan.js';
 import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
@@ -68,6 +68,8 @@ class LoadRun {
   heldRows = 0;
   heldChunks = 0;
   failure: StrataError | undefined;
+  /** Rows as COPY text lines, encoders chosen from the first record's value types. */
+  encode: (values: Readonly<Record<string, unknown>>) => string = () => '';
 
   constructor(
     readonly connect: () => Promise<pg.PoolClient>,
@@ -92,6 +94,7 @@ class LoadRun {
     const plan = await planLoad(this.database, this.table, first, this.options, this.key, this.update);
     const parallel = Math.max(1, Math.min(this.options.parallel ?? 2, this.database.poolStats().max));
     this.plan = plan;
+    this.encode = lineEncoder(plan.columns, first.values);
     this.pipeline = new ChunkPipeline(this.connect, plan, parallel, this.csv, () => this.report());
     return plan;
   }
@@ -186,10 +189,10 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     run.report();
   };
   /** Sends one record into the open chunk, cutting it when full; a promise only under backpressure. */
-  const send = (plan: Plan, chunk: StreamingChunk, record: SourceRecord): Promise<void> | undefined => {
+  const send = (chunk: StreamingChunk, record: SourceRecord): Promise<void> | undefined => {
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
-    const behind = chunk.add(copyLine(record.values, plan.columns), record.line);
+    const behind = chunk.add(run.encode(record.values), record.line);
     // A chunk ends when full, or early when its server is behind and another connection is free:
     // the producer moves on instead of waiting, so every connection's server keeps parsing.
     if (chunk.size >= chunkRows || (behind && run.pipeline?.canOpenAnother)) {
@@ -200,12 +203,12 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   };
   /** The first record's plan, a new chunk, or reject mode's held chunk: the paths that must await. */
   const slowStep = async (record: SourceRecord): Promise<void> => {
-    const plan = run.plan ?? (await run.start(record));
-    if (!run.options.onReject) return send(plan, await run.chunk(), record);
+    if (!run.plan) await run.start(record);
+    if (!run.options.onReject) return send(await run.chunk(), record);
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
     held.records.push(record);
-    held.lines.push(copyLine(record.values, plan.columns));
+    held.lines.push(run.encode(record.values));
     if (held.lines.length >= chunkRows) await commitHeld();
   };
   /** One record; a promise only when the load must wait. */
@@ -215,7 +218,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
       if (run.skipped % 100_000 === 0) run.report();
       return undefined;
     }
-    return run.plan && run.current && !run.options.onReject ? send(run.plan, run.current, record) : slowStep(record);
+    return run.current && !run.options.onReject ? send(run.current, record) : slowStep(record);
   };
   const records = syncRecords(source);
   if (records) {
