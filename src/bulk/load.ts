@@ -7,7 +7,7 @@ import { badRow, failure, type Plan, planLoad } from './plan.js';
 import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
 import { rawConnector } from './raw.js';
 import { commitWithRejects, type HeldChunk } from './rejects.js';
-import { csvSource, type Source, type SourceRecord, syncRecords } from './sources.js';
+import { csvSource, objectRecord, type Source, type SourceRecord, syncRows } from './sources.js';
 import type { StreamingChunk } from './stream-chunk.js';
 
 export interface BulkProgress {
@@ -188,15 +188,16 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     held = { records: [], lines: [] };
     run.report();
   };
-  /** Sends one record into the open chunk, cutting it when full; a promise only under backpressure. */
-  const send = (chunk: StreamingChunk, record: SourceRecord): Promise<void> | undefined => {
+  type Values = Readonly<Record<string, unknown>>;
+  /** Sends one row into the open chunk, cutting it when full; a promise only under backpressure. */
+  const send = (chunk: StreamingChunk, values: Values, line: number): Promise<void> | undefined => {
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
-    const behind = chunk.add(run.encode(record.values), record.line);
+    const behind = chunk.add(run.encode(values), line);
     // A chunk ends when full, or early when its server is behind and another connection is free:
     // the producer moves on instead of waiting, so every connection's server keeps parsing.
     if (chunk.size >= chunkRows || (behind && run.pipeline?.canOpenAnother)) {
-      run.cut(record.line);
+      run.cut(line);
       return undefined;
     }
     return behind ? chunk.writable() : undefined;
@@ -204,33 +205,35 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   /** The first record's plan, a new chunk, or reject mode's held chunk: the paths that must await. */
   const slowStep = async (record: SourceRecord): Promise<void> => {
     if (!run.plan) await run.start(record);
-    if (!run.options.onReject) return send(await run.chunk(), record);
+    if (!run.options.onReject) return send(await run.chunk(), record.values, record.line);
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
     held.records.push(record);
     held.lines.push(run.encode(record.values));
     if (held.lines.length >= chunkRows) await commitHeld();
   };
-  /** One record; a promise only when the load must wait. */
-  const step = (record: SourceRecord): Promise<void> | undefined => {
-    if (run.done.has(record.line)) {
+  /** One row (its record made only when a slow path needs it); a promise only when the load must wait. */
+  const step = (values: Values, line: number, record?: SourceRecord): Promise<void> | undefined => {
+    if (run.done.has(line)) {
       run.skipped++;
       if (run.skipped % 100_000 === 0) run.report();
       return undefined;
     }
-    return run.current && !run.options.onReject ? send(run.current, record) : slowStep(record);
+    if (run.current && !run.options.onReject) return send(run.current, values, line);
+    return slowStep(record ?? objectRecord(line, values));
   };
-  const records = syncRecords(source);
-  if (records) {
-    for (const record of records) {
+  const rows = syncRows(source);
+  if (rows) {
+    let line = 0;
+    for (const values of rows) {
       if (run.pipeline?.failed) return;
-      const wait = step(record);
+      const wait = step(values, ++line);
       if (wait) await wait;
     }
   } else {
     for await (const record of source) {
       if (run.pipeline?.failed) return;
-      const wait = step(record);
+      const wait = step(record.values, record.line, record);
       if (wait) await wait;
     }
   }

@@ -80,23 +80,13 @@ class ObjectRecord implements SourceRecord {
 type Rows = AsyncIterable<Readonly<Record<string, unknown>>> | Iterable<Readonly<Record<string, unknown>>>;
 
 class ObjectSource implements AsyncIterable<SourceRecord> {
-  constructor(private readonly rows: Rows) {}
-
-  /** The records without a promise per row, when the rows are a plain (sync) iterable. */
-  *sync(): Generator<SourceRecord> {
-    let line = 0;
-    for (const values of this.rows as Iterable<Readonly<Record<string, unknown>>>) yield new ObjectRecord(++line, values);
-  }
+  constructor(readonly rows: Rows) {}
 
   get isSync(): boolean {
     return Symbol.iterator in this.rows;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<SourceRecord> {
-    if (this.isSync) {
-      yield* this.sync();
-      return;
-    }
     let line = 0;
     for await (const values of this.rows) yield new ObjectRecord(++line, values);
   }
@@ -107,7 +97,16 @@ export function objectSource(rows: Rows): Source {
   return new ObjectSource(rows);
 }
 
-/** A source's records as a plain iterable when it has one (objects from an array or generator): no await per row. */
-export function syncRecords(source: Source): Iterable<SourceRecord> | undefined {
-  return source instanceof ObjectSource && source.isSync ? source.sync() : undefined;
+/**
+ * An object source's rows as the plain iterable they came from (an array or generator), when they
+ * did: a loader can then take them without a promise or a record object per row. Row `i` (0-based)
+ * is line `i + 1`; `objectRecord` makes its record when one is needed.
+ */
+export function syncRows(source: Source): Iterable<Readonly<Record<string, unknown>>> | undefined {
+  return source instanceof ObjectSource && source.isSync ? (source.rows as Iterable<Readonly<Record<string, unknown>>>) : undefined;
+}
+
+/** The record of an object source's row at `line`. */
+export function objectRecord(line: number, values: Readonly<Record<string, unknown>>): SourceRecord {
+  return new ObjectRecord(line, values);
 }
