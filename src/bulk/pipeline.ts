@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { emitBulkRows, type StrataError } from '../db/index.js';
-import { badRow, copyStatement, mergeStage, type Plan, stageStatements } from './plan.js';
+import { mergeChunk } from './merge.js';
+import { badRow, copyStatement, type Plan, stageStatements } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import { StreamingChunk } from './stream-chunk.js';
 
@@ -79,7 +80,7 @@ export class ChunkPipeline {
     try {
       await chunk.finish();
       if (this.plan.upsert && !(await previous)) throw ABANDONED;
-      await mergeStage(chunk.client, this.plan);
+      await mergeChunk(chunk.client, this.plan, chunk.lines);
       if (order > this.failedAt) throw ABANDONED;
       if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lines.first ?? lastLine, lastLine, chunk.size]);
       await chunk.client.query('COMMIT');

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
 import type { LineMap } from './line-map.js';
@@ -55,30 +54,20 @@ export const stageStatements = (plan: Plan): string[] => (plan.upsert ? STAGE.ma
 export const copyStatement = (plan: Plan, csv = false): string =>
   `COPY ${plan.upsert ? 'strata_bulk_stage' : plan.base} (${plan.columns.map((c) => q(c)).join(', ')}) FROM STDIN${csv ? ' WITH (FORMAT csv)' : ''}`;
 
-/** One INSERT ... ON CONFLICT from the staging table; the last staged row of a repeated key wins. */
-export async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<void> {
-  if (!plan.upsert) return;
-  const cols = plan.columns.map((c) => q(c)).join(', ');
-  const key = plan.upsert.key.map((k) => q(k)).join(', ');
-  const rest = plan.upsert.update;
-  const set = rest.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
-  const guard = `ROW(${rest.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM ROW(${rest.map((c) => `EXCLUDED.${q(c)}`).join(', ')})`;
-  await client.query(
-    `INSERT INTO ${plan.base} AS t (${cols})
-     SELECT DISTINCT ON (${key}) ${cols} FROM strata_bulk_stage ORDER BY ${key}, strata_line DESC
-     ON CONFLICT (${key})${plan.upsert.predicate ? ` WHERE ${plan.upsert.predicate}` : ''} ${rest.length ? `DO UPDATE SET ${set} WHERE ${guard}` : 'DO NOTHING'}`,
-  );
-}
-
-/** The server's complaint about a chunk, pointed at the input line (and column) it names. */
-export function badRow(err: unknown, lines: LineMap): StrataError {
+/**
+ * The server's complaint about a chunk, pointed at the input line (and column) it names: COPY names
+ * its row; a merge's failure is traced to `rows`, the first and last (0-based) chunk rows it involves.
+ */
+export function badRow(err: unknown, lines: LineMap, rows?: readonly [number, number]): StrataError {
   if (err instanceof StrataError) return err;
   const translated = translatePostgresError(err);
   const where = String((err as { where?: string }).where ?? '');
   const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
   const column = /column (\w+)/.exec(where)?.[1];
-  const line = copyLineNo > 0 ? lines.lineOf(copyLineNo - 1) : undefined;
-  const at = line !== undefined ? `line ${line}` : `lines ${lines.first}-${lines.last}`;
+  const [first, last] = rows ?? (copyLineNo > 0 ? [copyLineNo - 1, copyLineNo - 1] : [0, lines.size - 1]);
+  const from = lines.lineOf(first);
+  const to = lines.lineOf(last);
+  const at = from === to ? `line ${from}` : `lines ${from}-${to}`;
   return new StrataError(
     'BULK_BAD_ROW',
     `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { emitBulkRows } from '../db/index.js';
 import { LineMap } from './line-map.js';
-import { badRow, copyStatement, mergeStage, type Plan, stageStatements } from './plan.js';
+import { mergeStage } from './merge.js';
+import { badRow, copyStatement, type Plan, stageStatements } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import type { SourceRecord } from './sources.js';
 

@@ -164,10 +164,10 @@ describe('bulk loading', () => {
 
   it('a failing chunk stops a parallel load without leaving a connection or a transaction open', async () => {
     const input = Array.from({ length: 2000 }, (_, i) => ({ sku: `LK-${i}`, name: 'l', price: i === 150 ? -1 : i }));
-    // COPY names the row (insert); a merge's error names its chunk's lines (upsert).
+    // COPY names the row (insert); a merge's failure is traced to its row (upsert).
     for (const [load, where] of [
       [() => bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 3 }), 'line 151'],
-      [() => bulkUpsert(pg.database, 'goods', objectSource(input), { key: ['sku'], chunkRows: 100, parallel: 3 }), 'lines 101-200'],
+      [() => bulkUpsert(pg.database, 'goods', objectSource(input), { key: ['sku'], chunkRows: 100, parallel: 3 }), 'line 151'],
     ] as const) {
       const result = await load();
       expect(result.error?.message).toMatch(new RegExp(`^${where}: check constraint violated`));
@@ -225,6 +225,26 @@ describe('bulk loading', () => {
       }
       expect(next).toBe(firstLine + 20_000);
     }
+  });
+
+  it("an upsert merge that fails is traced to the row's line; a failure two rows cause together names both", async () => {
+    await sql`CREATE TABLE members (id bigserial PRIMARY KEY, handle text NOT NULL UNIQUE, email text NOT NULL UNIQUE, age int CHECK (age >= 0))`.execute(db);
+    await sql`INSERT INTO members (handle, email, age) VALUES ('m-7', 'm7@x', 1)`.execute(db);
+    const input = Array.from({ length: 1000 }, (_, i) => ({ handle: `m-${i}`, email: `m${i}@x`, age: i }));
+    // Line 8 updates the existing m-7 to a negative age: COPY into the staging table cannot see the CHECK, the merge does.
+    const bad = input.map((r, i) => (i === 7 ? { ...r, age: -1 } : r));
+    const one = await bulkUpsert(pg.database, 'members', objectSource(bad), { key: ['handle'] });
+    expect(one.error?.code).toBe('BULK_BAD_ROW');
+    expect(one.error?.message).toMatch(/^line 8: check constraint violated/);
+    // A key repeated later in the chunk: only the row that wins is merged, so the earlier bad row is no error.
+    const superseded = [...bad, { handle: 'm-7', email: 'm7@x', age: 3 }];
+    expect((await bulkUpsert(pg.database, 'members', objectSource(superseded), { key: ['handle'] })).error).toBeUndefined();
+    expect((await sql<{ age: number }>`SELECT age FROM members WHERE handle = 'm-7'`.execute(db)).rows[0]?.age).toBe(3);
+    // Lines 301 and 701 are new handles sharing one email: neither fails alone.
+    const pair = input.map((r, i) => (i === 300 || i === 700 ? { handle: `new-${i}`, email: 'same@x', age: 1 } : r));
+    const together = await bulkUpsert(pg.database, 'members', objectSource(pair), { key: ['handle'] });
+    expect(together.error?.message).toMatch(/^lines 301-701: unique constraint violated/);
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM members WHERE email = 'same@x'`.execute(db)).rows[0]?.n).toBe(0);
   });
 
   it('parallel: 1 loads one chunk after another, with the same result', async () => {
