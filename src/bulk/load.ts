@@ -25,7 +25,7 @@ export interface BulkOptions {
   readonly columns?: readonly string[];
   /**
    * Most rows per transaction. Default 50 000. A chunk commits with the load's progress, or not at
-   * all; it ends early when its server is behind and another connection is free.
+   * all; an insert's chunk ends early when its server is behind and another connection is free.
    */
   readonly chunkRows?: number;
   /**
@@ -106,6 +106,16 @@ class LoadRun {
     return this.current;
   }
 
+  /**
+   * Whether the open chunk, its server behind, may end before `chunkRows`: the producer then moves
+   * on to a free connection instead of waiting, so every connection's server keeps parsing. Inserts
+   * only: an upsert's chunk boundaries decide which rows meet in one merge (a later row of a key
+   * supersedes an earlier one within a chunk), so they must not depend on timing.
+   */
+  get mayEndEarly(): boolean {
+    return !this.plan?.upsert && (this.pipeline?.canOpenAnother ?? false);
+  }
+
   /** Hands the open chunk to the pipeline to commit. */
   cut(lastLine: number): void {
     if (this.current) this.pipeline?.finish(this.current, lastLine);
@@ -162,8 +172,7 @@ async function loadCsvFile(run: LoadRun, file: CsvFile): Promise<void> {
       const chunk = await run.chunk();
       run.sent += piece.startLines.length;
       if (chunk.addRaw(piece.data, piece.startLines) && !piece.endsChunk) {
-        // As for records: a server that is behind gets its chunk ended early when another connection is free.
-        if (run.pipeline?.canOpenAnother) run.cut(chunk.lines.last ?? piece.lastLine);
+        if (run.mayEndEarly) run.cut(chunk.lines.last ?? piece.lastLine);
         else await chunk.writable();
         continue;
       }
@@ -194,9 +203,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     run.sent++;
     if (run.sent % 10_000 === 0) run.report();
     const behind = chunk.add(run.encode(values), line);
-    // A chunk ends when full, or early when its server is behind and another connection is free:
-    // the producer moves on instead of waiting, so every connection's server keeps parsing.
-    if (chunk.size >= chunkRows || (behind && run.pipeline?.canOpenAnother)) {
+    if (chunk.size >= chunkRows || (behind && run.mayEndEarly)) {
       run.cut(line);
       return undefined;
     }

@@ -28,8 +28,8 @@ export async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<voi
 const rowCaused = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
 
 /**
- * Merges a streamed chunk; when the merge fails on a row's data (a CHECK, NOT NULL or foreign key
- * the staging table cannot see), traces the failure to that row by binary search over the staged
+ * Merges a streamed chunk; when the merge fails on a row's data (a CHECK, foreign key or unique
+ * index the staging table does not enforce), traces the failure to that row by binary search over the staged
  * rows (about 2·log2(rows) probes, each rolled back) and throws the error naming its input line. A
  * failure only rows together cause (two new rows sharing another unique value) names the lines from
  * the first to the last row involved.
@@ -51,9 +51,12 @@ export async function mergeChunk(client: pg.PoolClient, plan: Plan, lines: LineM
         await client.query(mergeStatement(upsertPlan, true), [from, to]);
         return undefined;
       } catch (probeErr) {
+        // A probe that failed for another reason (a timeout, a lock) says nothing about the rows.
+        if (!rowCaused(probeErr)) throw probeErr;
         return probeErr;
       } finally {
         await client.query('ROLLBACK TO SAVEPOINT strata_probe');
+        await client.query('RELEASE SAVEPOINT strata_probe');
       }
     };
     // The shortest failing prefix ends at the last row involved; the shortest failing suffix of that

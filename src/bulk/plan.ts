@@ -62,12 +62,14 @@ export function badRow(err: unknown, lines: LineMap, rows?: readonly [number, nu
   if (err instanceof StrataError) return err;
   const translated = translatePostgresError(err);
   const where = String((err as { where?: string }).where ?? '');
-  const copyLineNo = Number(/line (\d+)/.exec(where)?.[1] ?? 0);
-  const column = /column (\w+)/.exec(where)?.[1];
+  // The COPY context ("COPY goods, line 3, column price: …"), not a trigger's "PL/pgSQL function f() line 12".
+  const copyAt = /COPY [^\n]*?, line (\d+)(?:, column (\w+))?/.exec(where);
+  const copyLineNo = Number(copyAt?.[1] ?? 0);
+  const column = copyAt?.[2];
   const [first, last] = rows ?? (copyLineNo > 0 ? [copyLineNo - 1, copyLineNo - 1] : [0, lines.size - 1]);
   const from = lines.lineOf(first);
   const to = lines.lineOf(last);
-  const at = from === to ? `line ${from}` : `lines ${from}-${to}`;
+  const at = from === undefined || to === undefined ? `lines ${lines.first ?? '?'}-${lines.last ?? '?'}` : from === to ? `line ${from}` : `lines ${from}-${to}`;
   return new StrataError(
     'BULK_BAD_ROW',
     `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,

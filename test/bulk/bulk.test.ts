@@ -247,6 +247,21 @@ describe('bulk loading', () => {
     expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM members WHERE email = 'same@x'`.execute(db)).rows[0]?.n).toBe(0);
   });
 
+  it("a row refused by a table's trigger is named by its COPY line, not the trigger function's line", async () => {
+    await sql`CREATE TABLE guarded (n int NOT NULL)`.execute(db);
+    await sql`CREATE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.n = 13 THEN
+          RAISE EXCEPTION 'no thirteen' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+      END $$`.execute(db);
+    await sql`CREATE TRIGGER guarded_guard BEFORE INSERT ON guarded FOR EACH ROW EXECUTE FUNCTION guard()`.execute(db);
+    const rows = Array.from({ length: 20 }, (_, i) => ({ n: i + 1 }));
+    const result = await bulkInsert(pg.database, 'guarded', objectSource(rows));
+    expect(result.error?.message).toMatch(/^line 13: /);
+  });
+
   it('parallel: 1 loads one chunk after another, with the same result', async () => {
     const input = Array.from({ length: 500 }, (_, i) => ({ sku: `P1-${i}`, name: 'p', price: i }));
     expect(await bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 1 })).toMatchObject({ rows: 500, chunks: 5 });
