@@ -2,6 +2,7 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { type Database, quoteIdent as q, writableTable } from '../db/index.js';
+import { failure, NO_STATEMENT_TIMEOUT } from './plan.js';
 import { rawConnector } from './raw.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
@@ -62,14 +63,25 @@ export async function exportRows(database: Database, table: string, options: Exp
       ? `COPY (SELECT row_to_json(t) FROM (SELECT * FROM ${relation}${where}) t) TO STDOUT`
       : `COPY (SELECT * FROM ${relation}${where}) TO STDOUT WITH (FORMAT csv, HEADER)`;
   const client = await connect();
+  try {
+    // In a transaction of its own, so the statement timeout is lifted for this COPY only: an export
+    // lasts as long as its reader takes.
+    await client.query('BEGIN READ ONLY');
+    await client.query(NO_STATEMENT_TIMEOUT);
+  } catch (err) {
+    client.release(true);
+    throw failure(err);
+  }
   const out = new PassThrough();
   const copy = client.query(copyTo(statement));
-  pipeline(copy, options.format === 'ndjson' ? unescapeJsonLines(options.onRows) : countLines(options.onRows), out).then(
-    () => client.release(),
-    (err: unknown) => {
-      client.release(true);
-      out.destroy(err instanceof Error ? err : new Error(String(err)));
-    },
-  );
+  pipeline(copy, options.format === 'ndjson' ? unescapeJsonLines(options.onRows) : countLines(options.onRows), out)
+    .then(() => client.query('COMMIT'))
+    .then(
+      () => client.release(),
+      (err: unknown) => {
+        client.release(true);
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   return out;
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { quoteIdent as q } from '../db/index.js';
 import type { LineMap } from './line-map.js';
-import { badRow, type Plan } from './plan.js';
+import { badRow, type Plan, rowCaused } from './plan.js';
 
 /**
  * One INSERT ... ON CONFLICT from the staging table; the last staged row of a repeated key wins.
@@ -23,9 +23,6 @@ function mergeStatement(plan: Plan & { upsert: NonNullable<Plan['upsert']> }, ra
 export async function mergeStage(client: pg.PoolClient, plan: Plan): Promise<void> {
   if (plan.upsert) await client.query(mergeStatement({ ...plan, upsert: plan.upsert }));
 }
-
-/** SQLSTATE classes a single row can cause: data exceptions and integrity constraint violations. */
-const rowCaused = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
 
 /**
  * Merges a streamed chunk; when the merge fails on a row's data (a CHECK, foreign key or unique

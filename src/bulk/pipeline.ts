@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { emitBulkRows, type StrataError } from '../db/index.js';
 import { mergeChunk } from './merge.js';
-import { badRow, copyStatement, type Plan, stageStatements } from './plan.js';
+import { badRow, chunkSetup, copyStatement, type Plan } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import { StreamingChunk } from './stream-chunk.js';
 
@@ -46,7 +46,7 @@ export class ChunkPipeline {
   /** A new chunk, once a connection slot is free. */
   async open(): Promise<StreamingChunk> {
     while (this.inflight.size >= this.parallel) await Promise.race(this.inflight);
-    return StreamingChunk.open(await this.connect(), copyStatement(this.plan, this.csv), stageStatements(this.plan));
+    return StreamingChunk.open(await this.connect(), copyStatement(this.plan, this.csv), chunkSetup(this.plan));
   }
 
   /** Ends a chunk's COPY and commits it in the background; `lastLine` is the last input line it holds. */

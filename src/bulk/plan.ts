@@ -47,8 +47,17 @@ const STAGE = [
   'ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY',
 ];
 
-/** Statements a chunk's transaction runs before its COPY (an upsert's staging table). */
-export const stageStatements = (plan: Plan): string[] => (plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : []);
+/**
+ * Statements a chunk's transaction runs before its COPY: no statement timeout (a COPY lasts as long
+ * as its source takes to deliver the chunk; the pool's timeout is for ordinary queries, and `SET
+ * LOCAL` ends with the transaction), and an upsert's staging table.
+ */
+export const chunkSetup = (plan: Plan): string[] => [NO_STATEMENT_TIMEOUT, ...(plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : [])];
+
+export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
+
+/** SQLSTATE classes a row's data causes: data exceptions (22) and integrity constraint violations (23). */
+export const rowCaused = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
 
 /** COPY into the table (insert) or the staging table (upsert); `csv` for files passed through as they are. */
 export const copyStatement = (plan: Plan, csv = false): string =>
@@ -61,6 +70,8 @@ export const copyStatement = (plan: Plan, csv = false): string =>
 export function badRow(err: unknown, lines: LineMap, rows?: readonly [number, number]): StrataError {
   if (err instanceof StrataError) return err;
   const translated = translatePostgresError(err);
+  // A timeout, a lost connection, a lock: not the row's fault, and not reported as a bad row.
+  if (!rowCaused(err)) return translated;
   const where = String((err as { where?: string }).where ?? '');
   // The COPY context ("COPY goods, line 3, column price: …"), not a trigger's "PL/pgSQL function f() line 12".
   const copyAt = /COPY [^\n]*?, line (\d+)(?:, column (\w+))?/.exec(where);

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { emitBulkRows } from '../db/index.js';
 import { LineMap } from './line-map.js';
 import { mergeStage } from './merge.js';
-import { badRow, copyStatement, type Plan, stageStatements } from './plan.js';
+import { badRow, chunkSetup, copyStatement, type Plan } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import type { SourceRecord } from './sources.js';
 
@@ -60,7 +60,7 @@ export async function commitWithRejects(client: pg.PoolClient, plan: Plan, chunk
   let broken = false;
   try {
     await client.query('BEGIN');
-    for (const text of stageStatements(plan)) await client.query(text);
+    for (const text of chunkSetup(plan)) await client.query(text);
     const rejects: number[] = [];
     await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
     const rows = chunk.lines.length - rejects.length;

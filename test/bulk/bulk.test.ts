@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert, bulkUpsert, csvFile, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
+import { openPostgres } from '../../src/db/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { enableSoftDelete } from '../../src/softdelete/index.js';
 import { usePostgres } from '../support/postgres.js';
@@ -260,6 +261,38 @@ describe('bulk loading', () => {
     const rows = Array.from({ length: 20 }, (_, i) => ({ n: i + 1 }));
     const result = await bulkInsert(pg.database, 'guarded', objectSource(rows));
     expect(result.error?.message).toMatch(/^line 13: /);
+  });
+
+  it("loads and exports that outlast the pool's statement timeout still finish (a COPY lasts as long as its source or reader)", async () => {
+    const strict = await openPostgres(pg.url, { max: 3, statementTimeoutMs: 300 });
+    try {
+      await sql`CREATE TABLE patient (n int PRIMARY KEY)`.execute(db);
+      async function* slowly() {
+        for (let n = 1; n <= 10; n++) {
+          await new Promise((r) => setTimeout(r, 80));
+          yield { n };
+        }
+      }
+      for (const load of [
+        () => bulkInsert(strict, 'patient', objectSource(slowly())),
+        () => bulkUpsert(strict, 'patient', objectSource(slowly()), { key: ['n'] }),
+      ]) {
+        const result = await load();
+        expect(result.error).toBeUndefined();
+        expect(result.rows).toBe(10);
+      }
+      // Each row costs the server 80 ms: the export's one COPY statement runs 800 ms.
+      let exported = 0;
+      await pipeline(
+        await exportRows(strict, 'patient', { where: 'pg_sleep(0.08) IS NOT NULL', onRows: (n) => (exported = n) }),
+        createWriteStream('/dev/null'),
+      );
+      expect(exported).toBe(10);
+      // The pool's own queries keep their timeout.
+      await expect(sql`SELECT pg_sleep(1)`.execute(strict.db)).rejects.toThrow();
+    } finally {
+      await strict.close();
+    }
   });
 
   it('parallel: 1 loads one chunk after another, with the same result', async () => {
