@@ -116,6 +116,14 @@ class LoadRun {
     return !this.plan?.upsert && (this.pipeline?.canOpenAnother ?? false);
   }
 
+  /**
+   * Waits while the open chunk's server is behind: until it catches up or, for an insert, until a
+   * connection comes free (the next row that finds the chunk still behind then ends it early).
+   */
+  waitBehind(chunk: StreamingChunk): Promise<void> {
+    return this.pipeline ? this.pipeline.behind(chunk, !this.plan?.upsert) : chunk.writable();
+  }
+
   /** Hands the open chunk to the pipeline to commit. */
   cut(lastLine: number): void {
     if (this.current) this.pipeline?.finish(this.current, lastLine);
@@ -173,7 +181,7 @@ async function loadCsvFile(run: LoadRun, file: CsvFile): Promise<void> {
       run.sent += piece.startLines.length;
       if (chunk.addRaw(piece.data, piece.startLines) && !piece.endsChunk) {
         if (run.mayEndEarly) run.cut(chunk.lines.last ?? piece.lastLine);
-        else await chunk.writable();
+        else await run.waitBehind(chunk);
         continue;
       }
     }
@@ -207,7 +215,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
       run.cut(line);
       return undefined;
     }
-    return behind ? chunk.writable() : undefined;
+    return behind ? run.waitBehind(chunk) : undefined;
   };
   /** The first record's plan, a new chunk, or reject mode's held chunk: the paths that must await. */
   const slowStep = async (record: SourceRecord): Promise<void> => {

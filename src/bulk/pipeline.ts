@@ -43,6 +43,15 @@ export class ChunkPipeline {
     return this.inflight.size + 1 < this.parallel;
   }
 
+  /**
+   * Waits while `chunk`'s server is behind; with `orSlot`, only until a chunk in flight finishes
+   * (its connection free, the caller may end `chunk` early). Nothing in flight: only the drain.
+   */
+  async behind(chunk: StreamingChunk, orSlot: boolean): Promise<void> {
+    if (!orSlot || this.inflight.size === 0) return chunk.writable();
+    await Promise.race([chunk.writable(), ...this.inflight]);
+  }
+
   /** A new chunk, once a connection slot is free. */
   async open(): Promise<StreamingChunk> {
     while (this.inflight.size >= this.parallel) await Promise.race(this.inflight);

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
@@ -77,9 +76,17 @@ export class StreamingChunk {
     return !more;
   }
 
-  /** Resolves when COPY's buffer has drained (or the COPY ended). */
-  async writable(): Promise<void> {
-    await Promise.race([once(this.copy, 'drain'), finished(this.copy).catch(() => undefined)]);
+  /** Resolves when COPY's buffer has drained (or the COPY ended); its listeners go with it. */
+  writable(): Promise<void> {
+    const copy = this.copy;
+    if (!copy.writableNeedDrain || copy.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'close', 'error'] as const) copy.off(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error'] as const) copy.on(event, done);
+    });
   }
 
   /**
