@@ -56,8 +56,20 @@ export const chunkSetup = (plan: Plan): string[] => [NO_STATEMENT_TIMEOUT, ...(p
 
 export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
 
-/** SQLSTATE classes a row's data causes: data exceptions (22) and integrity constraint violations (23). */
-export const rowCaused = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+/**
+ * SQLSTATE classes that are never a row's fault: connection (08), transaction rollback (40:
+ * serialization, deadlock), resources (53), lock not available (55), operator intervention (57:
+ * timeouts, cancels, shutdown), system and internal errors (58, XX).
+ */
+const NOT_A_ROW = /^(08|40|53|55|57|58|XX)/;
+
+/** Whether a database error is about a row's data (a type, a constraint, a trigger refusing it). */
+export const rowCaused = (err: unknown): boolean => {
+  // A server's error has a severity; a socket's (EPIPE, ECONNRESET) does not.
+  if (!(err instanceof Error) || !('severity' in err)) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !NOT_A_ROW.test(code);
+};
 
 /** COPY into the table (insert) or the staging table (upsert); `csv` for files passed through as they are. */
 export const copyStatement = (plan: Plan, csv = false): string =>

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { emitBulkRows } from '../db/index.js';
 import { LineMap } from './line-map.js';
 import { mergeStage } from './merge.js';
-import { badRow, chunkSetup, copyStatement, type Plan } from './plan.js';
+import { badRow, chunkSetup, copyStatement, type Plan, rowCaused } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import type { SourceRecord } from './sources.js';
 
@@ -43,7 +43,9 @@ async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldCh
   try {
     await writeUnit(client, plan, chunk.lines.slice(from, to));
     await client.query('RELEASE SAVEPOINT strata_bulk');
-  } catch {
+  } catch (err) {
+    // Only a row's data sets a row aside; a lock or a lost connection fails the chunk.
+    if (!rowCaused(err)) throw err;
     await client.query('ROLLBACK TO SAVEPOINT strata_bulk');
     if (to - from === 1) {
       rejects.push(from);
