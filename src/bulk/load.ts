@@ -3,7 +3,7 @@ import type { Database, StrataError } from '../db/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
 import { lineEncoder } from './encode.js';
 import { ChunkPipeline } from './pipeline.js';
-import { badRow, failure, type Plan, planLoad } from './plan.js';
+import { badRow, failure, type Plan, planLoad, rowCaused } from './plan.js';
 import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
 import { rawConnector } from './raw.js';
 import { commitWithRejects, type HeldChunk } from './rejects.js';
@@ -88,6 +88,11 @@ class LoadRun {
 
   report(): void {
     this.options.onProgress?.({ committed: this.committed, sent: this.sent, skipped: this.skipped, rejected: this.rejected });
+  }
+
+  /** Counts one row sent (to a chunk or reject mode's held chunk), reporting every 10 000. */
+  countSent(): void {
+    if (++this.sent % 10_000 === 0) this.report();
   }
 
   async start(first: SourceRecord): Promise<Plan> {
@@ -208,8 +213,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   type Values = Readonly<Record<string, unknown>>;
   /** Sends one row into the open chunk, cutting it when full; a promise only under backpressure. */
   const send = (chunk: StreamingChunk, values: Values, line: number): Promise<void> | undefined => {
-    run.sent++;
-    if (run.sent % 10_000 === 0) run.report();
+    run.countSent();
     const behind = chunk.add(run.encode(values), line);
     if (chunk.size >= chunkRows || (behind && run.mayEndEarly)) {
       run.cut(line);
@@ -221,8 +225,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
   const slowStep = async (record: SourceRecord): Promise<void> => {
     if (!run.plan) await run.start(record);
     if (!run.options.onReject) return send(await run.chunk(), record.values, record.line);
-    run.sent++;
-    if (run.sent % 10_000 === 0) run.report();
+    run.countSent();
     held.records.push(record);
     held.lines.push(run.encode(record.values));
     if (held.lines.length >= chunkRows) await commitHeld();
@@ -257,7 +260,7 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
 }
 
 function badRowOrFailure(err: unknown, chunk: StreamingChunk): StrataError {
-  return err instanceof Error && 'severity' in err ? badRow(err, chunk.lines) : failure(err);
+  return rowCaused(err) ? badRow(err, chunk.lines) : failure(err);
 }
 
 async function load(
