@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { StrataError } from './errors.js';
 import type { QueryObserver } from './observer.js';
 
@@ -65,6 +67,24 @@ function fraction(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return value;
 }
 
+function folder(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const info = statSync(raw, { throwIfNoEntry: false });
+  if (info && !info.isDirectory()) throw new StrataError('CONFIG_INVALID', `${name} must be a folder (got "${raw}", which is a file)`);
+  return raw;
+}
+
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** Checks a listen address: an IP address or a host name. */
+export function checkHost(raw: string, name = 'HOST'): string {
+  if (isIP(raw) === 0 && !HOST_NAME.test(raw)) {
+    throw new StrataError('CONFIG_INVALID', `${name} must be an IP address or a host name such as 127.0.0.1, 0.0.0.0 or localhost (got "${raw}")`);
+  }
+  return raw;
+}
+
 function url(env: NodeJS.ProcessEnv, name: string, schemes: readonly string[]): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -94,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(mariadbUrl ? { mariadbUrl } : {}),
     ...(embeddedPort !== undefined ? { embeddedPort } : {}),
-    home: env.STRATA_HOME || '.strata',
+    home: folder(env, 'STRATA_HOME') ?? '.strata',
     slowQuery: {
       thresholdMs: integer(env, 'STRATA_SLOW_QUERY_MS', 0, 86_400_000) ?? 500,
       explain: choice(env, 'STRATA_EXPLAIN', ['off', 'plan', 'analyze'] as const) ?? 'off',
@@ -107,5 +127,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
       statementTimeoutMs: integer(env, 'STRATA_STATEMENT_TIMEOUT_MS', 0, 86_400_000) ?? DEFAULT_POOL.statementTimeoutMs,
       applicationName: DEFAULT_POOL.applicationName,
     },
+  };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Where `strata serve` listens and how much it logs. */
+export interface ServiceConfig {
+  /** `PORT`, default 3000. */
+  readonly port: number;
+  /** `HOST`, default 127.0.0.1. */
+  readonly host: string;
+  /** `LOG_LEVEL`, default info. */
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/**
+ * Reads and validates the service's variables; every message names its variable.
+ *
+ * @example
+ * const { port, host } = loadServiceConfig(); // PORT=abc -> "PORT must be a whole number from 1 to 65535 (got "abc")"
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return {
+    port: integer(env, 'PORT', 1, 65535) ?? 3000,
+    host: env.HOST ? checkHost(env.HOST) : '127.0.0.1',
+    logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS) ?? 'info',
   };
 }

@@ -1,7 +1,7 @@
 export { ambientTransaction, runInTransaction } from './ambient.js';
 export type { DialectCapabilities, Engine } from './capabilities.js';
 export { type ColumnInfo, columnsOf, columnTypesOf, type IndexInfo, indexesOf, primaryKeyOf, relationKind, writableTable } from './catalog.js';
-export { DEFAULT_POOL, loadConfig, type PoolOptions, type StrataConfig } from './config.js';
+export { checkHost, DEFAULT_POOL, LOG_LEVELS, loadConfig, loadServiceConfig, type PoolOptions, type ServiceConfig, type StrataConfig } from './config.js';
 export { type Connection, connect, redactUrl } from './connect.js';
 export { setWriteContext, type WriteContext } from './context.js';
 export type { Database, DatabaseState, PoolStats } from './database.js';
@@ -11,7 +11,7 @@ export { openMariaDb } from './mariadb.js';
 export { emitBulkRows, onBulkRows, onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';
 export { openDatabase } from './open.js';
 export { strataVersion } from './package-version.js';
-export { freePort, isPortFree } from './ports.js';
+export { freePort, isPortFree, listenProblem } from './ports.js';
 export { openPostgres } from './postgres.js';
 export { quoteIdent, quoteQualified } from './quote.js';
 export { RETRYABLE_CODES, type RetryInfo, type TransactionOptions, withTransaction } from './transaction.js';

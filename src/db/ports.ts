@@ -6,11 +6,23 @@ import { createServer } from 'node:net';
  * @example
  * if (!(await isPortFree(3000))) console.error('port 3000 is taken');
  */
-export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await listenProblem(port, host)) === undefined;
+}
+
+/**
+ * Why nothing could listen on host:port right now, as the system's error code (`EADDRINUSE`,
+ * `EADDRNOTAVAIL` for an address of another machine, `ENOTFOUND` for an unknown name, `EACCES`),
+ * or undefined when it could (it briefly binds the port to find out).
+ *
+ * @example
+ * if ((await listenProblem(3000, '0.0.0.0')) === 'EADDRINUSE') console.error('port 3000 is taken');
+ */
+export function listenProblem(port: number, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'EADDRINUSE'));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
   });
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { type Connection, connect, isPortFree, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
+import { type Connection, connect, listenProblem, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
 import { createQueryObserver, createRegistry, createStrataMetrics } from '../observe/index.js';
 import { buildApp } from './app.js';
 import { migrateService } from './migrate.js';
@@ -28,10 +28,21 @@ export interface RunningService {
  * const service = await serve({ port: 3000, host: '127.0.0.1' });
  * process.once('SIGINT', () => service.close());
  */
-export async function serve(options: ServeOptions): Promise<RunningService> {
-  if (!(await isPortFree(options.port, options.host))) {
-    throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`);
+function cannotListen(code: string, port: number, host: string): StrataError {
+  if (code === 'EACCES')
+    return new StrataError('PORT_IN_USE', `port ${port} on ${host} needs privileges this process lacks; choose another with --port or PORT`);
+  if (code !== 'EADDRINUSE') {
+    return new StrataError(
+      'CONFIG_INVALID',
+      `cannot listen on ${host}: not an address of this machine (${code}); choose another with --host or HOST, e.g. 127.0.0.1 or 0.0.0.0`,
+    );
   }
+  return new StrataError('PORT_IN_USE', `port ${port} on ${host} is already in use; choose another with --port or PORT`);
+}
+
+export async function serve(options: ServeOptions): Promise<RunningService> {
+  const problem = await listenProblem(options.port, options.host);
+  if (problem) throw cannotListen(problem, options.port, options.host);
   const config = options.config ?? loadConfig();
   const registry = createRegistry();
   const metrics = createStrataMetrics(registry);
@@ -53,9 +64,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {
     await connection.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new StrataError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; choose another with --port or PORT`, {}, { cause: err });
-    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND') throw cannotListen(code, options.port, options.host);
     throw err;
   }
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;

@@ -15,9 +15,11 @@ const say = (line: string) => process.stderr.write(`[strata tests] ${line}\n`);
 
 /** One PostgreSQL for the whole run: DATABASE_URL when set, else a throwaway embedded server. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const requireMariadb = process.env.STRATA_REQUIRE_MARIADB ?? '';
+  if (!['', '0', '1'].includes(requireMariadb)) throw new Error(`STRATA_REQUIRE_MARIADB must be 1, 0 or unset (got "${requireMariadb}")`);
   const mariadbUrl = process.env.MARIADB_URL || undefined;
   if (!mariadbUrl) {
-    if (process.env.STRATA_REQUIRE_MARIADB === '1') throw new Error('STRATA_REQUIRE_MARIADB=1 but MARIADB_URL is not set: the MariaDB tests would be skipped');
+    if (requireMariadb === '1') throw new Error('STRATA_REQUIRE_MARIADB=1 but MARIADB_URL is not set: the MariaDB tests would be skipped');
     say('MARIADB_URL is not set: MariaDB tests are SKIPPED');
   }
   project.provide('mariadbUrl', mariadbUrl);

@@ -1,20 +1,22 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../db/index.js';
+import { loadConfig, loadServiceConfig } from '../../db/index.js';
 import { fail, reasonOf } from '../fail.js';
-import { parsePort } from '../options.js';
+import { parseHost, parsePort } from '../options.js';
 
 const SHUTDOWN_LIMIT_MS = 4500;
 
-function defaultPort(): number {
-  return process.env.PORT ? parsePort(process.env.PORT) : 3000;
-}
-
-async function run(opts: { port?: number; host: string }): Promise<void> {
+async function run(opts: { port?: number; host?: string }): Promise<void> {
   const say = (line: string) => process.stdout.write(`strata: ${line}\n`);
   const config = loadConfig();
+  const listen = loadServiceConfig();
   // The HTTP stack is loaded only by the command that serves: other commands start lighter.
   const { serve } = await import('../../service/index.js');
-  const service = await serve({ port: opts.port ?? defaultPort(), host: opts.host, config, say: (line) => process.stderr.write(`strata: note: ${line}\n`) });
+  const service = await serve({
+    port: opts.port ?? listen.port,
+    host: opts.host ?? listen.host,
+    config,
+    say: (line) => process.stderr.write(`strata: note: ${line}\n`),
+  });
   const db = service.connection;
   say(
     `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
@@ -50,7 +52,7 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('run the reference HTTP service (embedded PostgreSQL unless DATABASE_URL is set)')
     .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)', parsePort)
-    .option('--host <host>', 'address to bind', process.env.HOST ?? '127.0.0.1')
+    .option('--host <host>', 'address to bind (default: HOST or 127.0.0.1)', parseHost)
     .addHelpText('after', '\nExamples:\n  $ strata serve --port 8080\n  $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/app strata serve')
-    .action((opts: { port?: number; host: string }) => run(opts).catch(fail));
+    .action((opts: { port?: number; host?: string }) => run(opts).catch(fail));
 }
