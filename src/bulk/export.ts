@@ -1,18 +1,27 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
-import { type Database, quoteIdent as q, writableTable } from '../db/index.js';
-import { failure, NO_STATEMENT_TIMEOUT } from './plan.js';
+import { type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { checkCondition } from './condition.js';
+import { failure, NO_STATEMENT_TIMEOUT, rowCaused } from './plan.js';
 import { rawConnector } from './raw.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
 export interface ExportOptions {
   readonly format?: ExportFormat;
-  /** A SQL condition for the operator's own use (CLI `--where`); never build it from user input. */
+  /**
+   * A SQL condition (CLI `--where`), put in `WHERE (...)` after a check that it is one expression
+   * (no `;`, comments or unbalanced parentheses). It is SQL run with the connection's rights: for
+   * the operator's own use, never built from a request's input.
+   */
   readonly where?: string;
   readonly schema?: string;
   readonly onRows?: (rows: number) => void;
+}
+
+function badCondition(err: Error): StrataError {
+  return new StrataError('BULK_WHERE_INVALID', `the where condition fails: ${translatePostgresError(err).message}`, {}, { cause: err });
 }
 
 function unescapeJsonLines(onRows?: (rows: number) => void): Transform {
@@ -57,7 +66,7 @@ export async function exportRows(database: Database, table: string, options: Exp
   const connect = rawConnector(database, 'exporting');
   const { schema } = await writableTable(database.db, table, options.schema);
   const relation = `${q(schema)}.${q(table)}`;
-  const where = options.where ? ` WHERE ${options.where}` : '';
+  const where = options.where === undefined ? '' : ` WHERE (${checkCondition(options.where)})`;
   const statement =
     options.format === 'ndjson'
       ? `COPY (SELECT row_to_json(t) FROM (SELECT * FROM ${relation}${where}) t) TO STDOUT`
@@ -71,6 +80,19 @@ export async function exportRows(database: Database, table: string, options: Exp
   } catch (err) {
     client.release(true);
     throw failure(err);
+  }
+  if (where) {
+    // A condition naming a missing column, or of the wrong type, fails here: before any output.
+    try {
+      await client.query(`SELECT 1 FROM ${relation}${where} LIMIT 0`);
+    } catch (err) {
+      const broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      client.release(broken);
+      throw rowCaused(err) ? badCondition(err as Error) : failure(err);
+    }
   }
   const out = new PassThrough();
   const copy = client.query(copyTo(statement));

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_IN_FLIGHT',
   'BULK_BAD_ROW',
   'BULK_SOURCE_INVALID',
+  'BULK_WHERE_INVALID',
 ] as const;
 
 export type StrataErrorCode = (typeof ERROR_CODES)[number];

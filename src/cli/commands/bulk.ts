@@ -9,7 +9,7 @@ import { type BulkResult, bulkInsert, bulkUpsert, csvFile, type ExportFormat, ex
 import { connect } from '../../db/index.js';
 import { fail } from '../fail.js';
 import { parsePositive } from '../options.js';
-import { startProgress } from '../progress.js';
+import { type Progress, startProgress } from '../progress.js';
 
 type Format = 'csv' | 'ndjson';
 
@@ -86,16 +86,18 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
 
 async function exportTable(table: string, opts: { where?: string; format: ExportFormat; output?: string }): Promise<void> {
   const conn = await connect();
-  const progress = startProgress(`exporting ${table}`, undefined);
+  let progress: Progress | undefined;
   try {
     const stream = await exportRows(conn.database, table, {
       format: opts.format,
-      ...(opts.where ? { where: opts.where } : {}),
-      onRows: (n) => progress.update(n),
+      ...(opts.where !== undefined ? { where: opts.where } : {}),
+      onRows: (n) => progress?.update(n),
     });
+    // Progress only once the export runs: a refused condition prints its one line and nothing else.
+    progress = startProgress(`exporting ${table}`, undefined);
     await pipeline(stream, opts.output ? createWriteStream(opts.output) : passThroughStdout());
   } finally {
-    progress.stop();
+    progress?.stop();
     await conn.close();
   }
 }
@@ -125,7 +127,7 @@ export function exportCommand(): Command {
   return new Command('export')
     .description('stream a table (live rows) out as CSV with a header or NDJSON, through COPY')
     .argument('<table>')
-    .option('--where <condition>', 'SQL condition, e.g. "price > 1000"')
+    .option('--where <condition>', 'a SQL condition, run as SQL with your connection\'s rights, e.g. "price > 1000" (one expression: no ";" or comments)')
     .option('--format <format>', 'csv or ndjson', parseFormat, 'csv')
     .option('--output <file>', 'write here instead of stdout')
     .addHelpText('after', '\nExample:\n  $ strata export products --where "stock = 0" --format ndjson --output empty.ndjson')
