@@ -110,12 +110,20 @@ describe('upsert', () => {
     expect(Number(await seq())).toBe(Number(start) + 5);
   });
 
-  it('splits batches so no statement carries more than 65,535 parameters', async () => {
-    const rows = Array.from({ length: 12_000 }, (_, i) => ({ sku: `bulk-${i}`, name: `n${i}`, price: BigInt(i), tags: ['t'], meta: { i } }));
-    const results = await upsert(db, 'items', rows, { key: ['sku'] });
-    expect(results.filter((r) => r.action === 'inserted')).toHaveLength(12_000);
-    const again = await upsert(db, 'items', rows, { key: ['sku'], strategy: 'update-first' });
-    expect(again.every((r) => r.action === 'unchanged')).toBe(true);
+  it('splits a wide table\'s batch so no statement carries more than 65,535 parameters (99 columns x 1,000 rows: the 1,000-row cap alone would send 99,000)', async () => {
+    // Narrow tables never reach the limit (1,000 rows x 65 columns is under it): only the per-column arithmetic protects a wide one.
+    const extra = Array.from({ length: 98 }, (_, i) => `c${i}`);
+    await sql`CREATE TABLE wide (id bigserial PRIMARY KEY, sku text NOT NULL UNIQUE, ${sql.raw(extra.map((c) => `${c} int NOT NULL`).join(', '))})`.execute(db);
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `wide-${i}`, ...Object.fromEntries(extra.map((c, j) => [c, i + j])) }));
+    expect(rows.length * Object.keys(rows[0] ?? {}).length).toBeGreaterThan(65_535);
+    const results = await upsert(db, 'wide', rows, { key: ['sku'] });
+    expect(results.filter((r) => r.action === 'inserted')).toHaveLength(1000);
+    const changed = rows.map((r, i) => (i % 2 ? { ...r, c97: -i } : r));
+    const again = await upsert(db, 'wide', changed, { key: ['sku'] });
+    expect(again.filter((r) => r.action === 'updated')).toHaveLength(500);
+    expect(again.filter((r) => r.action === 'unchanged')).toHaveLength(500);
+    const stored = await sql<{ n: number; s: string }>`SELECT count(*)::int AS n, sum(c97)::text AS s FROM wide`.execute(db);
+    expect(stored.rows[0]).toEqual({ n: 1000, s: String(changed.reduce((a, r) => a + (r.c97 as number), 0)) });
   });
 
   it('a key held only by a soft-deleted row counts as free: a new live row is inserted, the ghost stays deleted', async () => {
