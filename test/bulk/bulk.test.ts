@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Kysely, sql } from 'kysely';
+import type { Client } from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert, bulkUpsert, csvFile, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
 import { openPostgres } from '../../src/db/index.js';
@@ -163,23 +164,106 @@ describe('bulk loading', () => {
     for (const row of rows) expect(row.name).toBe(`v${950 + Number(row.sku.slice(3))}`);
   });
 
-  it('a failing chunk stops a parallel load without leaving a connection or a transaction open', async () => {
-    const input = Array.from({ length: 2000 }, (_, i) => ({ sku: `LK-${i}`, name: 'l', price: i === 150 ? -1 : i }));
-    // COPY names the row (insert); a merge's failure is traced to its row (upsert).
-    for (const [load, where] of [
-      [() => bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 3 }), 'line 151'],
-      [() => bulkUpsert(pg.database, 'goods', objectSource(input), { key: ['sku'], chunkRows: 100, parallel: 3 }), 'line 151'],
-    ] as const) {
-      const result = await load();
-      expect(result.error?.message).toMatch(new RegExp(`^${where}: check constraint violated`));
-      expect(result.rows).toBeLessThan(2000);
+  it('a failing chunk stops a parallel load: no later chunk commits (one in flight is rolled back), the source is not read on, no connection or transaction is left open', async () => {
+    // 100-row chunks on 3 connections; line 151 (chunk 2) is bad. Another session holds uncommitted rows with keys of
+    // chunks 2 and 3, so both are in flight when the source pauses after line 300; the rows are released one at a time:
+    // chunk 2 fails while chunk 3 still waits, then chunk 3 may go on (to roll back). The source would go on to line 2000.
+    const inUse = () => {
       const stats = pg.database.poolStats();
-      expect(stats.total - stats.idle).toBe(0);
-      const { rows } = await sql<{
-        n: number;
-      }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`.execute(db);
-      expect(rows[0]?.n).toBe(0);
+      return stats.total - stats.idle;
+    };
+    const waitingOnLocks = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db))
+        .rows[0]?.n ?? 0;
+    const until = async (what: string, ready: () => boolean | Promise<boolean>) => {
+      for (let tries = 0; !(await ready()); tries++) {
+        if (tries > 1000) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const held: Client[] = [];
+    const hold = async (sku: string) => {
+      const holder = await pg.rawClient();
+      await holder.query('BEGIN');
+      await holder.query("INSERT INTO goods (sku, name, price) VALUES ($1, 'held', 0)", [sku]);
+      held.push(holder);
+      return holder;
+    };
+    const source = (prefix: string, paused: () => Promise<void>, read: { lines: number }, price = (i: number) => (i === 150 ? -1 : i)) =>
+      objectSource(
+        (async function* () {
+          for (let i = 0; i < 2000; i++) {
+            if (i === 300) await paused();
+            read.lines = i + 1;
+            yield { sku: `${prefix}${i}`, name: 'l', price: price(i) };
+          }
+        })(),
+      );
+    const committed = async (prefix: string) =>
+      (
+        await sql<{ line: number }>`SELECT substr(sku, ${prefix.length + 1})::int + 1 AS line FROM goods WHERE sku LIKE ${`${prefix}%`} ORDER BY 1`.execute(db)
+      ).rows.map((r) => r.line);
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    try {
+      // Insert: chunks commit as they finish. COPY checks a row's CHECK constraints as it reads it but its unique keys
+      // only when it writes its buffered rows: line 151's key is taken by a committed row, so chunk 2 fails at that
+      // key, after waiting at line 121's; chunk 3 waits at line 251's.
+      await sql`INSERT INTO goods (sku, name, price) VALUES ('LKI-150', 'taken', 0)`.execute(db);
+      const [first, second] = [await hold('LKI-120'), await hold('LKI-250')];
+      const insertRead = { lines: 0 };
+      const insert = await bulkInsert(
+        pg.database,
+        'goods',
+        source(
+          'LKI-',
+          async () => {
+            await until('chunks 2 and 3 wait on the held rows', async () => inUse() === 2 && (await waitingOnLocks()) === 2);
+            await first.query('ROLLBACK');
+            await until('chunk 2 failed', () => inUse() === 1);
+            await second.query('ROLLBACK');
+          },
+          insertRead,
+          (i) => i,
+        ),
+        { chunkRows: 100, parallel: 3 },
+      );
+      expect(insert.error?.message).toMatch(/^line 151: unique constraint violated/);
+      expect(await committed('LKI-')).toEqual([...lines(1, 100), 151]);
+      expect(insert.rows).toBe(100);
+      // The line read after the pause is the last: the producer stops at the failure.
+      expect(insertRead.lines).toBe(301);
+
+      // Upsert: merges commit in input order. Chunk 2's merge waits at line 121 (before line 151's CHECK) while
+      // chunk 3 is staged and waits for chunk 2.
+      const third = await hold('LKU-120');
+      const upsertRead = { lines: 0 };
+      const upsert = await bulkUpsert(
+        pg.database,
+        'goods',
+        source(
+          'LKU-',
+          async () => {
+            await until("chunk 2's merge waits on the held row, chunk 3 on chunk 2", async () => inUse() === 2 && (await waitingOnLocks()) === 1);
+            await third.query('ROLLBACK');
+            await until('chunks 2 and 3 ended', () => inUse() === 0);
+          },
+          upsertRead,
+        ),
+        { key: ['sku'], chunkRows: 100, parallel: 3 },
+      );
+      expect(upsert.error?.message).toMatch(/^line 151: check constraint violated/);
+      expect(await committed('LKU-')).toEqual(lines(1, 100));
+      expect(upsert.rows).toBe(100);
+      expect(upsertRead.lines).toBe(301);
+    } finally {
+      for (const holder of held) await holder.query('ROLLBACK');
     }
+
+    expect(inUse()).toBe(0);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`.execute(db);
+    expect(rows[0]?.n).toBe(0);
   });
 
   it('a chunk whose server is behind ends early and the next one starts on a free connection; every line lands once', async () => {

@@ -110,7 +110,7 @@ describe('upsert', () => {
     expect(Number(await seq())).toBe(Number(start) + 5);
   });
 
-  it('splits a wide table\'s batch so no statement carries more than 65,535 parameters (99 columns x 1,000 rows: the 1,000-row cap alone would send 99,000)', async () => {
+  it("splits a wide table's batch so no statement carries more than 65,535 parameters (99 columns x 1,000 rows: the 1,000-row cap alone would send 99,000)", async () => {
     // Narrow tables never reach the limit (1,000 rows x 65 columns is under it): only the per-column arithmetic protects a wide one.
     const extra = Array.from({ length: 98 }, (_, i) => `c${i}`);
     await sql`CREATE TABLE wide (id bigserial PRIMARY KEY, sku text NOT NULL UNIQUE, ${sql.raw(extra.map((c) => `${c} int NOT NULL`).join(', '))})`.execute(db);
