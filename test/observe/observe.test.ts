@@ -1,17 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { type Kysely, sql } from 'kysely';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openPostgres, withTransaction } from '../../src/db/index.js';
-import {
-  createQueryObserver,
-  createRegistry,
-  createStrataMetrics,
-  fingerprint,
-  renderPlan,
-  type StrataMetrics,
-  type StrataQueryObserver,
-} from '../../src/observe/index.js';
+import { createQueryObserver, createRegistry, createStrataMetrics, type StrataMetrics, type StrataQueryObserver } from '../../src/observe/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { conflictOnce } from '../support/conflicts.js';
 import { usePostgres } from '../support/postgres.js';
@@ -108,41 +100,5 @@ describe('observability', () => {
     await sql`CREATE TABLE skew (id int PRIMARY KEY)`.execute(db);
     expect(await conflictOnce(db, await pg.rawClient(), 'skew', '(1)', '(2)')).toBe(2);
     expect(await registry.getSingleMetricAsString('strata_tx_retries_total')).toMatch(/strata_tx_retries_total\{reason="serialization_failure"\} 1/);
-  });
-});
-
-describe('pure pieces', () => {
-  it('fingerprints replace every literal and collapse lists', () => {
-    expect(fingerprint("SELECT *  FROM t WHERE a = 42 AND b = 'x''y' AND c IN (1, 2, 3) AND d = $4 -- note")).toBe(
-      'select * from t where a = ? and b = ? and c in (?) and d = ?',
-    );
-    expect(fingerprint('SELECT 1.5e3')).toBe('select ?');
-  });
-
-  it('renders a plan tree and marks the costly node', () => {
-    const text = renderPlan(
-      {
-        'Node Type': 'Hash Join',
-        'Total Cost': 100,
-        'Plan Rows': 10,
-        'Hash Cond': '(a.id = b.id)',
-        Plans: [
-          { 'Node Type': 'Seq Scan', 'Relation Name': 'a', 'Total Cost': 70, 'Plan Rows': 1000 },
-          { 'Node Type': 'Index Scan', 'Relation Name': 'b', 'Index Name': 'b_pkey', 'Total Cost': 5, 'Plan Rows': 1 },
-        ],
-      },
-      false,
-    );
-    expect(text.split('\n')).toEqual([
-      '!! Hash Join (cost=100.00 rows=10, 25% of total)',
-      '     Hash Cond: (a.id = b.id)',
-      '!!   Seq Scan on a (cost=70.00 rows=1000, 70% of total)',
-      '     Index Scan on b using b_pkey (cost=5.00 rows=1)',
-    ]);
-  });
-
-  it('keeps process metrics out of a private registry unless asked', () => {
-    expect(new Registry().getMetricsAsArray()).toHaveLength(0);
-    expect(execFileSync(process.execPath, ['-e', 'process.exit(0)']).toString()).toBe('');
   });
 });
