@@ -52,10 +52,16 @@ describe('versioned rows', () => {
     expect(result.numAffectedRows).toBe(0n);
     const after = await sql<{ updated_at: Date; version: number }>`SELECT updated_at, version FROM docs WHERE id = ${id}`.execute(db);
     expect(after.rows[0]).toEqual({ updated_at: before.rows[0]?.updated_at, version: 1 });
-    await withTransaction(db, async (trx) => {
+    // The update succeeds inside the transaction (its version is visible there); only the rollback removes it.
+    const rolledBack = withTransaction(db, async (trx) => {
       await sql`UPDATE docs SET title = 'changed' WHERE id = ${id}`.execute(trx);
+      expect((await versions(trx, 'docs', id)).map((v) => [v.version, v.operation])).toEqual([
+        [1, 'insert'],
+        [2, 'update'],
+      ]);
       throw new Error('roll back');
-    }).catch(() => undefined);
+    });
+    await expect(rolledBack).rejects.toThrow(/^roll back$/);
     expect((await versions(db, 'docs', id)).map((v) => v.version)).toEqual([1]);
   });
 

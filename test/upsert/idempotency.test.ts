@@ -61,10 +61,16 @@ describe('idempotency key store', () => {
 
   it('a rolled-back effect stores nothing; release lets a retry run at once', async () => {
     const first = acquired(await claimIdempotencyKey(db, request('k2')));
-    await withTransaction(db, async (trx) => {
+    const effect = withTransaction(db, async (trx) => {
       await completeIdempotencyKey(trx, first, { status: 201, headers: {}, body: '{}' });
       throw new Error('effect failed');
-    }).catch(() => undefined);
+    });
+    await expect(effect).rejects.toThrow(/^effect failed$/);
+    // The stored response went with the rollback: the key is still only claimed.
+    const stored = await sql<{ state: string; response_status: number | null }>`
+      SELECT state, response_status FROM strata_idempotency_keys WHERE principal = 'alice' AND key = 'k2'`.execute(db);
+    expect(stored.rows).toEqual([{ state: 'in_flight', response_status: null }]);
+    expect(await claimIdempotencyKey(db, request('k2'))).toMatchObject({ kind: 'in_flight' });
     await releaseIdempotencyKey(db, first);
     expect((await claimIdempotencyKey(db, request('k2'))).kind).toBe('acquired');
   });

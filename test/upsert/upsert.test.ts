@@ -114,7 +114,10 @@ describe('upsert', () => {
     // Narrow tables never reach the limit (1,000 rows x 65 columns is under it): only the per-column arithmetic protects a wide one.
     const extra = Array.from({ length: 98 }, (_, i) => `c${i}`);
     await sql`CREATE TABLE wide (id bigserial PRIMARY KEY, sku text NOT NULL UNIQUE, ${sql.raw(extra.map((c) => `${c} int NOT NULL`).join(', '))})`.execute(db);
-    const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `wide-${i}`, ...Object.fromEntries(extra.map((c, j) => [c, i + j])) }));
+    const rows: Record<string, string | number>[] = Array.from({ length: 1000 }, (_, i) => ({
+      sku: `wide-${i}`,
+      ...Object.fromEntries(extra.map((c, j) => [c, i + j])),
+    }));
     expect(rows.length * Object.keys(rows[0] ?? {}).length).toBeGreaterThan(65_535);
     const results = await upsert(db, 'wide', rows, { key: ['sku'] });
     expect(results.filter((r) => r.action === 'inserted')).toHaveLength(1000);
@@ -123,7 +126,7 @@ describe('upsert', () => {
     expect(again.filter((r) => r.action === 'updated')).toHaveLength(500);
     expect(again.filter((r) => r.action === 'unchanged')).toHaveLength(500);
     const stored = await sql<{ n: number; s: string }>`SELECT count(*)::int AS n, sum(c97)::text AS s FROM wide`.execute(db);
-    expect(stored.rows[0]).toEqual({ n: 1000, s: String(changed.reduce((a, r) => a + (r.c97 as number), 0)) });
+    expect(stored.rows[0]).toEqual({ n: 1000, s: String(changed.reduce((a, r) => a + Number(r.c97), 0)) });
   });
 
   it('a key held only by a soft-deleted row counts as free: a new live row is inserted, the ghost stays deleted', async () => {
