@@ -31,8 +31,8 @@ function variablesReadBySource(): string[] {
   return [...names].sort();
 }
 
-/** Read by the test run only (test/support/global-setup.ts), not by the program. */
-const TEST_RUN_ONLY = new Set(['STRATA_REQUIRE_MARIADB']);
+/** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts), not by the program. */
+const TEST_RUN_ONLY = new Set(['STRATA_REQUIRE_MARIADB', 'STRATA_SOAK']);
 
 let home: string;
 let aFile: string;
