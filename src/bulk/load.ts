@@ -35,7 +35,10 @@ export interface BulkOptions {
   readonly parallel?: number;
   /** Names the load so a rerun after a crash skips the chunks an earlier run committed. */
   readonly loadId?: string;
-  /** Bad rows go here (one raw input line each) and the load goes on; without it a bad row stops the load. */
+  /**
+   * Bad rows go here, each with the database's reason naming its line (and column), and the load
+   * goes on; without it a bad row stops the load.
+   */
   readonly onReject?: (record: SourceRecord, reason: string) => void | Promise<void>;
   readonly onProgress?: (progress: BulkProgress) => void;
   readonly schema?: string;
@@ -50,9 +53,14 @@ export interface BulkUpsertOptions extends BulkOptions {
 
 /** What a load did; a load stopped by a bad row or a failure reports it here instead of throwing. */
 export interface BulkResult {
+  /** Rows this run committed. */
   readonly rows: number;
+  /** Rows an earlier run of the same load committed (skipped now). */
   readonly skipped: number;
+  /** Rows this run set aside (reject mode). */
   readonly rejected: number;
+  /** Rows an earlier run of the same load set aside (skipped now, not counted in `skipped`). */
+  readonly rejectedEarlier: number;
   readonly chunks: number;
   readonly error?: StrataError;
 }
@@ -159,10 +167,12 @@ class LoadRun {
       }
     }
     if (!error) this.report();
+    const rejectedEarlier = this.done.rejectedSeen;
     const result = {
       rows: this.committed,
-      skipped: this.skipped,
+      skipped: this.skipped - rejectedEarlier,
       rejected: this.rejected,
+      rejectedEarlier,
       chunks: (this.pipeline?.chunks ?? 0) + this.heldChunks,
     };
     return error ? { ...result, error } : result;
@@ -203,9 +213,9 @@ async function loadRecords(run: LoadRun, source: Source): Promise<void> {
     const done = await commitWithRejects(await run.connect(), run.plan, held);
     run.heldRows += done.rows;
     run.heldChunks++;
-    for (const r of done.rejected) {
+    for (const { record, reason } of done.rejected) {
       run.rejected++;
-      await run.options.onReject?.(r, 'rejected by the database');
+      await run.options.onReject?.(record, reason);
     }
     held = { records: [], lines: [] };
     run.report();
@@ -283,7 +293,7 @@ async function load(
       else await loadRecords(run, csvSource(input.input));
     } else await loadRecords(run, input);
   } catch (err) {
-    if (!run) return { rows: 0, skipped: 0, rejected: 0, chunks: 0, error: failure(err) };
+    if (!run) return { rows: 0, skipped: 0, rejected: 0, rejectedEarlier: 0, chunks: 0, error: failure(err) };
     await run.stop(run.current ? badRowOrFailure(err, run.current) : failure(err));
   }
   return run.end();

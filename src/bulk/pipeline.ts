@@ -91,7 +91,7 @@ export class ChunkPipeline {
       if (this.plan.upsert && !(await previous)) throw ABANDONED;
       await mergeChunk(chunk.client, this.plan, chunk.lines);
       if (order > this.failedAt) throw ABANDONED;
-      if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lines.first ?? lastLine, lastLine, chunk.size]);
+      if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lines.first ?? lastLine, lastLine, chunk.size, 0]);
       await chunk.client.query('COMMIT');
       chunk.client.release();
     } catch (err) {

@@ -20,16 +20,25 @@ export async function ensureLoadTable<DB>(db: Kysely<DB>): Promise<void> {
     first_line bigint NOT NULL,
     last_line bigint NOT NULL,
     rows bigint NOT NULL,
+    rejected bigint NOT NULL DEFAULT 0,
     committed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (load_id, first_line))`.execute(db);
+  // Tables made before rejected rows were counted per chunk.
+  await sql`ALTER TABLE strata_bulk_chunks ADD COLUMN IF NOT EXISTS rejected bigint NOT NULL DEFAULT 0`.execute(db);
 }
+
+/** A committed chunk: its first and last input line, and how many of its records it set aside. */
+export type DoneRange = readonly [first: number, last: number, rejected?: number];
 
 /** The input lines an earlier run of a load committed: `has(line)` is cheapest when asked in increasing order. */
 export class DoneLines {
   private at = 0;
+  private readonly counted = new Set<number>();
+  /** Records an earlier run rejected (reject mode), among the lines `has` answered true for. */
+  rejectedSeen = 0;
 
   constructor(
-    private readonly ranges: readonly (readonly [number, number])[],
+    private readonly ranges: readonly DoneRange[],
     /** Rows the earlier runs committed. */
     readonly rows: number,
   ) {}
@@ -40,7 +49,12 @@ export class DoneLines {
     if (this.at > 0 && line <= (ranges[this.at - 1]?.[1] ?? 0)) this.at = 0;
     while (this.at < ranges.length && (ranges[this.at]?.[1] ?? 0) < line) this.at++;
     const range = ranges[this.at];
-    return range !== undefined && range[0] <= line;
+    if (range === undefined || range[0] > line) return false;
+    if (!this.counted.has(this.at)) {
+      this.counted.add(this.at);
+      this.rejectedSeen += range[2] ?? 0;
+    }
+    return true;
   }
 }
 
@@ -48,18 +62,17 @@ const NOTHING_DONE = new DoneLines([], 0);
 
 export async function doneLines<DB>(db: Kysely<DB>, loadId: string | undefined): Promise<DoneLines> {
   if (!loadId) return NOTHING_DONE;
-  const { rows } = await sql<{ first: string; last: string; rows: string }>`
-    SELECT first_line::text AS first, last_line::text AS last, rows::text AS rows FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(
-    db,
-  );
+  const { rows } = await sql<{ first: string; last: string; rows: string; rejected: string }>`
+    SELECT first_line::text AS first, last_line::text AS last, rows::text AS rows, rejected::text AS rejected
+      FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
   return new DoneLines(
-    rows.map((r) => [Number(r.first), Number(r.last)] as const),
+    rows.map((r) => [Number(r.first), Number(r.last), Number(r.rejected)] as const),
     rows.reduce((sum, r) => sum + Number(r.rows), 0),
   );
 }
 
-/** Parameters: load id, table, first line, last line, rows. */
-export const RECORD_CHUNK = `WITH chunk AS (INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows) VALUES ($1, $3, $4, $5))
+/** Parameters: load id, table, first line, last line, rows, rejected records. */
+export const RECORD_CHUNK = `WITH chunk AS (INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows, rejected) VALUES ($1, $3, $4, $5, $6))
   INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done, status) VALUES ($1, $2, $4, $5, 'running')
   ON CONFLICT (load_id) DO UPDATE SET lines_done = GREATEST(strata_bulk_loads.lines_done, EXCLUDED.lines_done),
     rows_done = strata_bulk_loads.rows_done + EXCLUDED.rows_done, status = 'running', updated_at = now()`;

@@ -37,8 +37,14 @@ async function writeUnit(client: pg.PoolClient, plan: Plan, lines: readonly stri
   await mergeStage(client, plan);
 }
 
+/** A row set aside: its position in the held chunk and why the database refused it. */
+interface Rejected {
+  readonly at: number;
+  readonly reason: string;
+}
+
 /** Writes what it can of a chunk, setting bad rows aside one by one (bisection under savepoints). */
-async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldChunk, from: number, to: number, rejects: number[]): Promise<void> {
+async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldChunk, from: number, to: number, rejects: Rejected[]): Promise<void> {
   await client.query('SAVEPOINT strata_bulk');
   try {
     await writeUnit(client, plan, chunk.lines.slice(from, to));
@@ -48,7 +54,8 @@ async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldCh
     if (!rowCaused(err)) throw err;
     await client.query('ROLLBACK TO SAVEPOINT strata_bulk');
     if (to - from === 1) {
-      rejects.push(from);
+      // The database's own words, pointed at the row's input line and column.
+      rejects.push({ at: from, reason: badRow(err, LineMap.of([chunk.records[from]?.line ?? 0])).message });
       return;
     }
     const mid = from + Math.ceil((to - from) / 2);
@@ -58,20 +65,24 @@ async function writeWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldCh
 }
 
 /** Commits one held chunk minus the rows the database refuses (reject mode: one connection, in order). */
-export async function commitWithRejects(client: pg.PoolClient, plan: Plan, chunk: HeldChunk): Promise<{ rows: number; rejected: SourceRecord[] }> {
+export async function commitWithRejects(
+  client: pg.PoolClient,
+  plan: Plan,
+  chunk: HeldChunk,
+): Promise<{ rows: number; rejected: { record: SourceRecord; reason: string }[] }> {
   let broken = false;
   try {
     await client.query('BEGIN');
     for (const text of chunkSetup(plan)) await client.query(text);
-    const rejects: number[] = [];
+    const rejects: Rejected[] = [];
     await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
     const rows = chunk.lines.length - rejects.length;
     const first = chunk.records[0]?.line ?? 0;
     const last = chunk.records.at(-1)?.line ?? 0;
-    if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows]);
+    if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows, rejects.length]);
     await client.query('COMMIT');
     emitBulkRows({ table: plan.table, rows });
-    return { rows, rejected: rejects.map((i) => chunk.records[i]).filter((r): r is SourceRecord => r !== undefined) };
+    return { rows, rejected: rejects.flatMap(({ at, reason }) => (chunk.records[at] ? [{ record: chunk.records[at], reason }] : [])) };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {
       broken = true;

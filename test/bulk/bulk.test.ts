@@ -85,8 +85,16 @@ describe('bulk loading', () => {
 
   it('with a reject handler, bad lines are set aside and the rest loads', async () => {
     const rejected: string[] = [];
+    const reasons: string[] = [];
     const rows = Array.from({ length: 1000 }, (_, i) => ({ sku: `R-${i}`, name: 'r', price: i % 97 === 0 ? -1 : i }));
-    const result = await bulkInsert(pg.database, 'goods', objectSource(rows), { chunkRows: 300, onReject: (r) => void rejected.push(r.raw) });
+    const result = await bulkInsert(pg.database, 'goods', objectSource(rows), {
+      chunkRows: 300,
+      onReject: (r, reason) => {
+        rejected.push(r.raw);
+        reasons.push(reason);
+      },
+    });
+    expect(reasons[1]).toMatch(/^line 98: .*check/i);
     expect(result.error).toBeUndefined();
     expect(result.rejected).toBe(11);
     expect(result.rows).toBe(989);

@@ -17,6 +17,19 @@ describe('DoneLines (which input lines an earlier run committed)', () => {
     expect([done.has(25), done.has(3), done.has(11), done.has(51), done.has(1), done.has(52)]).toEqual([true, true, false, true, false, false]);
   });
 
+  it('counts the rows an earlier run rejected once per range it skips', () => {
+    const done = new DoneLines(
+      [
+        [2, 5, 1],
+        [6, 9, 2],
+        [20, 21, 0],
+      ],
+      6,
+    );
+    for (const line of [2, 3, 4, 5, 3, 6]) done.has(line);
+    expect(done.rejectedSeen).toBe(3);
+  });
+
   it('with no ranges, nothing is done', () => {
     expect(new DoneLines([], 0).has(1)).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,6 +29,43 @@ interface LoadOptions {
   parallel: number;
 }
 
+/** The file's first line (a CSV header), without its line ending. */
+async function firstLine(path: string): Promise<string> {
+  const handle = await open(path);
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    return text.slice(0, text.search(/\r?\n|$/));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The reject file (rejected rows as they were in the input, after the CSV header, so it can be
+ * fixed and loaded again) and beside it `<file>.reasons` (one line per row: its input line, column
+ * and the database's reason). Both are appended to by a rerun.
+ */
+async function rejectFiles(file: string, header: string | undefined) {
+  let rows: WriteStream | undefined;
+  let reasons: WriteStream | undefined;
+  const fresh = ((await stat(file).catch(() => undefined))?.size ?? 0) === 0;
+  const closed = (stream: WriteStream | undefined) =>
+    new Promise<void>((resolve, reject) => (stream ? stream.end((err?: Error | null) => (err ? reject(err) : resolve())) : resolve()));
+  return {
+    write: (record: SourceRecord, reason: string) => {
+      if (!rows) {
+        rows = createWriteStream(file, { flags: 'a' });
+        reasons = createWriteStream(`${file}.reasons`, { flags: 'a' });
+        if (fresh && header !== undefined) rows.write(`${header}\n`);
+      }
+      rows.write(`${record.raw}\n`);
+      reasons?.write(`${reason.replace(/\s*\n\s*/g, ' ')}\n`);
+    },
+    end: () => Promise.all([closed(rows), closed(reasons)]).then(() => undefined),
+  };
+}
+
 async function load(table: string, file: string, opts: LoadOptions): Promise<void> {
   const path = resolve(file);
   const info = await stat(path).catch(() => {
@@ -42,16 +79,7 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
       .update(`${table}\0${path}\0${info.size}\0${info.mtimeMs}\0${key?.join(',') ?? ''}`)
       .digest('hex')
       .slice(0, 24);
-  let rejects: WriteStream | undefined;
-  let header = true;
-  const onReject = opts.rejectFile
-    ? (record: SourceRecord) => {
-        rejects ??= createWriteStream(opts.rejectFile as string, { flags: 'a' });
-        if (header && format === 'csv') rejects.write(`# rejected rows of ${file} (original lines follow)\n`);
-        header = false;
-        rejects.write(`${record.raw}\n`);
-      }
-    : undefined;
+  const rejects = opts.rejectFile ? await rejectFiles(opts.rejectFile, format === 'csv' ? await firstLine(path) : undefined) : undefined;
   let bytes = 0;
   const input = createReadStream(path).pipe(
     new Transform({
@@ -71,16 +99,26 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
       chunkRows: opts.chunkRows,
       parallel: opts.parallel,
       onProgress: (p: { sent: number; skipped: number }) => progress.update(bytes, p.sent + p.skipped),
-      ...(onReject ? { onReject } : {}),
+      ...(rejects ? { onReject: rejects.write } : {}),
     };
     result = key ? await bulkUpsert(conn.database, table, source, { ...options, key }) : await bulkInsert(conn.database, table, source, options);
   } finally {
     progress.stop();
-    rejects?.end();
+    await rejects?.end();
     await conn.close();
   }
-  const summary = `${result.rows} rows committed${result.skipped ? `, ${result.skipped} already loaded by an earlier run` : ''}${result.rejected ? `, ${result.rejected} rejected to ${opts.rejectFile}` : ''}`;
+  const summary = [
+    `${result.rows} rows committed`,
+    result.skipped ? `${result.skipped} already loaded by an earlier run` : '',
+    result.rejected ? `${result.rejected} rejected to ${opts.rejectFile} (reasons in ${opts.rejectFile}.reasons)` : '',
+    result.rejectedEarlier ? `${result.rejectedEarlier} rejected by an earlier run` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   if (result.error) throw new Error(`${result.error.message} (${summary}; fix the input and rerun the same command to resume)`);
+  if (result.rows + result.skipped === 0 && result.rejected + result.rejectedEarlier > 0) {
+    throw new Error(`nothing loaded into ${table}: every row was rejected (${summary}); the reasons are in ${opts.rejectFile}.reasons`);
+  }
   process.stdout.write(`loaded ${table}: ${summary}\n`);
 }
 
@@ -115,7 +153,10 @@ export function loadCommand(): Command {
     .argument('<file>')
     .option('--upsert-key <columns>', 'update rows whose key exists (comma-separated key columns with a unique index)')
     .option('--format <format>', 'csv or ndjson (default: by file extension)', parseFormat)
-    .option('--reject-file <file>', 'append bad lines to this file and go on (default: stop at the first bad line)')
+    .option(
+      '--reject-file <file>',
+      'append bad rows to this file (after the CSV header) and their reasons to <file>.reasons, and go on (default: stop at the first bad row); exits non-zero when every row was rejected',
+    )
     .option('--load-id <id>', 'names the load for resuming (default: derived from table, file path, size and mtime)')
     .option('--chunk-rows <n>', 'most rows per transaction (fewer when the server falls behind)', parsePositive, 50_000)
     .option('--parallel <n>', 'connections writing chunks at once (1: one chunk after another)', parsePositive, 2)
