@@ -55,16 +55,33 @@ function headerFields(text: string): string[] {
 }
 
 /**
+ * A record's bytes (its earlier parts, then `piece[from, end)`) with `,<field>` added before its
+ * line ending (`eol` when the record has none: the last line of a file without a final newline).
+ */
+function withField(pending: readonly Buffer[], piece: Buffer, from: number, end: number, field: string, eol?: string): Buffer[] {
+  const parts = [...pending, piece.subarray(from, end)].filter((b) => b.length > 0);
+  const last = parts.at(-1);
+  const crlf = last !== undefined && last[last.length - 1] === 0x0d;
+  if (last && crlf) parts[parts.length - 1] = last.subarray(0, last.length - 1);
+  parts.push(Buffer.from(`,${field}${eol ?? (crlf ? '\r\n' : '\n')}`));
+  return parts;
+}
+
+/**
  * Cuts a CSV stream into runs of whole records (quotes aware), at most one input read's worth
  * each, marking where a chunk of `rows` records ends. Records on lines `skip` says were loaded
- * before are dropped; the header goes to `onHeader`. Memory: one read plus one partial record.
+ * before are dropped; the header goes to `onHeader`, which may return a maker of one more field
+ * for every record (a generated key, added as the last field). Memory: one read plus one partial record.
  */
 export async function* rawCsvRuns(
   file: CsvFile,
   rows: number,
   skip: (line: number) => boolean,
-  onHeader: (columns: string[]) => Promise<void>,
+  onHeader: (columns: string[]) => Promise<(() => string) | undefined>,
 ): AsyncGenerator<RawCsvRun> {
+  let extra: (() => string) | undefined;
+  // The header's line ending, given to a last record that has none (PostgreSQL wants one kind per file).
+  let eol = '\n';
   let quoted = false;
   let line = 1;
   let recordStart = 1;
@@ -85,18 +102,24 @@ export async function* rawCsvRuns(
         line++;
         if (quoted) continue;
         if (header) {
-          await onHeader(headerFields(Buffer.concat([...pending, piece.subarray(from, i)]).toString('utf8')));
+          const text = Buffer.concat([...pending, piece.subarray(from, i)]).toString('utf8');
+          if (text.endsWith('\r')) eol = '\r\n';
+          extra = await onHeader(headerFields(text));
           header = false;
           runFrom = i + 1;
         } else if (skip(recordStart)) {
           if (from > runFrom) data.push(piece.subarray(runFrom, from));
           runFrom = i + 1;
         } else {
-          data.push(...pending);
+          if (extra) {
+            // Record by record, each with its extra field: nothing of it is left for the run's end.
+            data.push(...withField(pending, piece, from, i, extra()));
+            runFrom = i + 1;
+          } else data.push(...pending);
           starts.push(recordStart);
           if (++inChunk >= rows) {
             inChunk = 0;
-            data.push(piece.subarray(runFrom, i + 1));
+            if (runFrom <= i) data.push(piece.subarray(runFrom, i + 1));
             yield { data, startLines: starts, endsChunk: true, lastLine: endLine };
             data = [];
             starts = [];
@@ -124,7 +147,7 @@ export async function* rawCsvRuns(
     if (rest.length === 0) throw new StrataError('BULK_SOURCE_INVALID', 'the CSV file is empty (no header row)');
     await onHeader(headerFields(rest.toString('utf8')));
   } else if (unterminated && !skip(recordStart)) {
-    data.push(rest, Buffer.from('\n'));
+    data.push(...(extra ? withField([], rest, 0, rest.length, extra(), eol) : [rest, Buffer.from(eol)]));
     starts.push(recordStart);
   }
   yield { data, startLines: starts, endsChunk: true, lastLine: unterminated ? line : line - 1 };

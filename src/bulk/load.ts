@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Database, StrataError } from '../db/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
 import { lineEncoder } from './encode.js';
+import { newKey } from './generated-key.js';
 import { ChunkPipeline } from './pipeline.js';
 import { badRow, failure, type Plan, planLoad, rowCaused } from './plan.js';
 import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
@@ -107,7 +108,9 @@ class LoadRun {
     const plan = await planLoad(this.database, this.table, first, this.options, this.key, this.update);
     const parallel = Math.max(1, Math.min(this.options.parallel ?? 2, this.database.poolStats().max));
     this.plan = plan;
-    this.encode = lineEncoder(plan.columns, first.values);
+    const input = lineEncoder(plan.generated ? plan.columns.slice(0, -1) : plan.columns, first.values);
+    // A generated key is the last column: each row's line gets a new UUIDv7 before its newline.
+    this.encode = plan.generated ? (values) => `${input(values).slice(0, -1)}\t${newKey()}\n` : input;
     this.pipeline = new ChunkPipeline(this.connect, plan, parallel, this.csv, () => this.report());
     return plan;
   }
@@ -182,7 +185,8 @@ class LoadRun {
 /** A CSV file straight into COPY … WITH (FORMAT csv): PostgreSQL parses, strata only cuts chunks. */
 async function loadCsvFile(run: LoadRun, file: CsvFile): Promise<void> {
   const onHeader = async (columns: string[]) => {
-    await run.start({ line: 1, values: Object.fromEntries(columns.map((c) => [c, null])), raw: '' });
+    const plan = await run.start({ line: 1, values: Object.fromEntries(columns.map((c) => [c, null])), raw: '' });
+    return plan.generated ? newKey : undefined;
   };
   const skip = (line: number) => {
     if (!run.done.has(line)) return false;

@@ -1,12 +1,16 @@
 import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
+import { generatedKeyOf } from './generated-key.js';
 import type { LineMap } from './line-map.js';
 import type { SourceRecord } from './sources.js';
 
 /** What a load writes where: resolved once, from the table's catalog and the input's columns. */
 export interface Plan {
   readonly base: string;
+  /** Columns COPY writes: the input's, then the generated key when there is one. */
   readonly columns: readonly string[];
+  /** The primary key column the load fills with a new UUIDv7 per row (see `generatedKeyOf`). */
+  readonly generated?: string;
   readonly upsert?: { readonly key: readonly string[]; readonly update: readonly string[]; readonly predicate?: string };
   readonly loadId?: string;
   readonly table: string;
@@ -39,7 +43,15 @@ export async function planLoad(
     for (const c of updated) if (!columns.includes(c)) throw new StrataError('BULK_SOURCE_INVALID', `cannot update "${c}": the input has no such column`);
     upsert = { key, update: updated, ...(target.predicate ? { predicate: target.predicate } : {}) };
   }
-  return { base: `${q(schema)}.${q(base)}`, columns, table, ...(upsert ? { upsert } : {}), ...(options.loadId ? { loadId: options.loadId } : {}) };
+  const generated = await generatedKeyOf(database.db, schema, base, columns);
+  return {
+    base: `${q(schema)}.${q(base)}`,
+    columns: generated ? [...columns, generated] : columns,
+    table,
+    ...(generated ? { generated } : {}),
+    ...(upsert ? { upsert } : {}),
+    ...(options.loadId ? { loadId: options.loadId } : {}),
+  };
 }
 
 const STAGE = [
