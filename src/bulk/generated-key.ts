@@ -16,7 +16,7 @@ export async function generatedKeyOf<DB>(db: Kysely<DB>, schema: string, table: 
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
      WHERE n.nspname = ${schema} AND c.relname = ${table} AND i.indisprimary`.execute(db);
   const key = rows.length === 1 ? rows[0] : undefined;
-  if (!key || key.type !== 'uuid' || key.has_default || key.identity !== '' || key.generated !== '' || inputColumns.includes(key.name)) return undefined;
+  if (key?.type !== 'uuid' || key.has_default || key.identity !== '' || key.generated !== '' || inputColumns.includes(key.name)) return undefined;
   return key.name;
 }
 
