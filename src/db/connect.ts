@@ -6,11 +6,11 @@ import { openPostgres } from './postgres.js';
 /** An open database plus whatever strata started to provide it. */
 export interface Connection<DB> {
   readonly database: Database<DB>;
-  /** `external` (DATABASE_URL), `embedded` (started and owned here) or `embedded-daemon` (run by `strata db start`). */
+  /** `external` (DATABASE_URL), `embedded` (started here or shared with other strata processes) or `embedded-daemon` (kept up by `strata db start`). */
   readonly source: 'external' | 'embedded' | 'embedded-daemon';
   /** The URL with its password hidden, for logs and messages. */
   readonly safeUrl: string;
-  /** Closes the pool, then stops the embedded server if this process started it. */
+  /** Closes the pool, then leaves the embedded server: the last strata process using it stops it (unless `strata db start` keeps it up). */
   close(): Promise<void>;
 }
 
@@ -27,7 +27,8 @@ export function redactUrl(url: string): string {
 
 /**
  * Connects as configured: DATABASE_URL when set, else the embedded PostgreSQL under
- * `<STRATA_HOME>/pg` (started here and stopped by `close`, or shared with `strata db start`).
+ * `<STRATA_HOME>/pg`: started here, or shared when it already runs (for `strata db start` or
+ * another strata process such as `strata serve`); `close` stops it when no process uses it any more.
  *
  * @example
  * const conn = await connect();
@@ -44,21 +45,26 @@ export async function connect<DB>(config: StrataConfig = loadConfig(), notice?: 
     ...(notice ? { notice } : {}),
   });
   const started = await server.start('process');
-  const stopIfOwned = () => (started.attached ? Promise.resolve() : server.stop());
+  const release = async () => {
+    const left = await server.release();
+    if (left.state === 'running' && left.keptBy === 'users' && left.handedOver) {
+      notice?.(`the embedded PostgreSQL stays up for strata process ${left.users.join(', ')}, which will stop it when done`);
+    }
+  };
   let database: Database<DB>;
   try {
     database = await openPostgres<DB>(started.url, config.pool);
   } catch (err) {
-    await stopIfOwned();
+    await release();
     throw err;
   }
   return {
     database,
-    source: started.attached ? 'embedded-daemon' : 'embedded',
+    source: started.daemon ? 'embedded-daemon' : 'embedded',
     safeUrl: redactUrl(started.url),
     close: async () => {
       await database.close();
-      await stopIfOwned();
+      await release();
     },
   };
 }

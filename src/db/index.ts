@@ -5,7 +5,7 @@ export { checkHost, DEFAULT_POOL, LOG_LEVELS, loadConfig, loadServiceConfig, typ
 export { type Connection, connect, redactUrl } from './connect.js';
 export { setWriteContext, type WriteContext } from './context.js';
 export type { Database, DatabaseState, PoolStats } from './database.js';
-export { EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
+export { type EmbeddedRelease, EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
 export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type StrataErrorDetails } from './errors.js';
 export { openMariaDb } from './mariadb.js';
 export { emitBulkRows, onBulkRows, onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';

@@ -48,16 +48,31 @@ describe('embedded PostgreSQL', () => {
     expect(rows).toEqual([{ v: 'survives restarts' }]);
   });
 
-  it('refuses a second owner of the same data directory while the first is alive', async () => {
+  it('shares the server with a second user instead of refusing it; the last to release it stops it (#20 point 13)', async () => {
+    const home = await newHome();
+    const first = new EmbeddedServer({ home });
+    const second = new EmbeddedServer({ home });
+    servers.push(first, second);
+    const a = await first.start('process');
+    const b = await second.start('process');
+    expect(b).toMatchObject({ attached: true, daemon: false, port: a.port });
+    expect(await first.release()).toMatchObject({ state: 'running', keptBy: 'users' });
+    expect((await query(b.url, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(await second.release()).toEqual({ state: 'stopped' });
+    expect((await first.status()).state).toBe('stopped');
+  });
+
+  it('stop({ ifUnused }) refuses while another live process uses the server, naming it', async () => {
     const home = await newHome();
     const server = new EmbeddedServer({ home });
     servers.push(server);
     await server.start('process');
-    await writeFile(join(home, 'pg.lock'), JSON.stringify({ pid: process.ppid, kind: 'process' }));
-    const err = await new EmbeddedServer({ home }).start('process').catch((e: unknown) => e);
+    await writeFile(join(home, 'pg.users', `${process.ppid}-other`), '');
+    const err = await new EmbeddedServer({ home }).stop({ ifUnused: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StrataError);
     expect((err as StrataError).code).toBe('EMBEDDED_IN_USE');
     expect((err as StrataError).message).toContain(`strata process ${process.ppid}`);
+    expect((await server.status()).state).toBe('running');
   });
 
   it('takes over a server whose owner died (stale lock)', async () => {

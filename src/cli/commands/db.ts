@@ -26,16 +26,20 @@ async function runningUrl(config: StrataConfig): Promise<string> {
 
 async function start(): Promise<void> {
   const server = embedded(loadConfig());
+  const before = await server.status();
   const started = await server.start('daemon');
-  out(started.attached ? `already running on port ${started.port}` : `started on port ${started.port} (data in ${server.dataDir})`);
+  if (!started.attached) out(`started on port ${started.port} (data in ${server.dataDir})`);
+  else if (before.state === 'running' && before.owner?.kind !== 'daemon') {
+    out(
+      `already running on port ${started.port} (used by strata process ${before.users.join(', ')}); it now stays up after that exits, until \`strata db stop\``,
+    );
+  } else out(`already running on port ${started.port}`);
 }
 
-async function stop(): Promise<void> {
+async function stop(opts: { force?: boolean }): Promise<void> {
   const server = embedded(loadConfig());
-  const other = await server.ownedByOther();
-  if (other) throw new StrataError('EMBEDDED_IN_USE', `the embedded PostgreSQL belongs to strata process ${other.pid}; stop that process instead`);
   const before = await server.status();
-  await server.stop();
+  await server.stop({ ifUnused: opts.force !== true });
   out(before.state === 'running' ? 'stopped' : 'was not running');
 }
 
@@ -56,8 +60,9 @@ async function status(): Promise<void> {
     process.exitCode = 3;
     return;
   }
-  const owner = s.owner ? (s.owner.kind === 'daemon' ? ', started by `strata db start`' : `, owned by strata process ${s.owner.pid}`) : '';
-  out(`embedded PostgreSQL: running, pid ${s.pid}, port ${s.port}${owner} (data in ${s.dataDir})`);
+  const owner = s.owner?.kind === 'daemon' ? ', started by `strata db start`' : '';
+  const users = s.users.length > 0 ? `, used by strata process ${s.users.join(', ')}` : '';
+  out(`embedded PostgreSQL: running, pid ${s.pid}, port ${s.port}${owner}${users} (data in ${s.dataDir})`);
 }
 
 export function dbCommand(): Command {
@@ -65,13 +70,17 @@ export function dbCommand(): Command {
     .description('manage the embedded PostgreSQL server')
     .addHelpText('after', '\nExamples:\n  $ strata db start\n  $ psql "$(strata db psql-url)"\n  $ strata db stop');
   db.command('start')
-    .description('start the embedded server in the background (it keeps running until `strata db stop`)')
+    .description('start the embedded server in the background (it keeps running until `strata db stop`); other strata commands share it')
+    .addHelpText('after', '\nExample:\n  $ strata db start && export DATABASE_URL="$(strata db url)"')
     .action(() => start().catch(fail));
   db.command('stop')
-    .description('stop the embedded server started by `strata db start`')
-    .action(() => stop().catch(fail));
+    .description('stop the embedded server; refuses while a strata process (strata serve, a load) uses it')
+    .option('--force', 'stop it even while strata processes use it (their connections fail)')
+    .addHelpText('after', '\nExamples:\n  $ strata db stop\n  $ strata db stop --force')
+    .action((opts: { force?: boolean }) => stop(opts).catch(fail));
   db.command('status')
-    .description('show whether the database is up (exit code 3 when the embedded server is stopped)')
+    .description('show whether the database is up, who started it and which strata processes use it (exit code 3 when stopped)')
+    .addHelpText('after', '\nExample:\n  $ strata db status || strata db start')
     .action(() => status().catch(fail));
   db.command('url')
     .description('print the connection URL for DATABASE_URL or node-postgres')

