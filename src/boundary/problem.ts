@@ -43,6 +43,7 @@ export interface Problem {
 const DB_STATUS: Partial<Record<StrataErrorCode, number>> = {
   UNIQUE_VIOLATION: 409,
   RESTORE_CONFLICT: 409,
+  KEY_CHANGE_REFUSED: 409,
   IDEMPOTENCY_KEY_IN_FLIGHT: 409,
   IDEMPOTENCY_KEY_INVALID: 400,
   NOT_FOUND: 404,

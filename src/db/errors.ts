@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'BULK_BAD_ROW',
   'BULK_SOURCE_INVALID',
   'BULK_WHERE_INVALID',
+  'KEY_CHANGE_REFUSED',
 ] as const;
 
 export type StrataErrorCode = (typeof ERROR_CODES)[number];

@@ -28,6 +28,8 @@ const BY_SQLSTATE: Readonly<Record<string, StrataErrorCode>> = {
   '3D000': 'CONNECTION_FAILED',
   '28000': 'CONNECTION_FAILED',
   '28P01': 'CONNECTION_FAILED',
+  // Raised by history's trigger when an UPDATE would change a versioned row's primary key.
+  SH001: 'KEY_CHANGE_REFUSED',
 };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { quoteIdent as q, withTransaction } from '../db/index.js';
-import { type HistoryRelations, rel, resolveRelations } from './relations.js';
-import { renderAfterFunction, renderBeforeFunction, renderHistoryTable, renderTriggers } from './render.js';
+import { rel, resolveRelations } from './relations.js';
+import { historyNames, renderAfterFunction, renderBeforeFunction, renderHistoryTable, renderTriggers } from './render.js';
 
 export interface EnableHistoryOptions {
   readonly table: string;
@@ -17,14 +17,6 @@ export interface EnableHistoryResult {
 }
 
 const run = <DB>(db: Kysely<DB>, text: string) => sql.raw(text).execute(db);
-
-async function keyType<DB>(db: Kysely<DB>, r: HistoryRelations): Promise<string> {
-  const { rows } = await sql<{ type: string }>`
-    SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
-      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ${r.schema} AND c.relname = ${r.base} AND a.attname = ${r.primaryKey}`.execute(db);
-  return rows[0]?.type ?? 'text';
-}
 
 /**
  * Versions every row of a table, captured by the database itself so no writer can bypass it:
@@ -42,14 +34,11 @@ export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions)
     const base = rel(r, r.base);
     await run(trx, `ALTER TABLE ${base} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1`);
     const existed = (await sql<{ found: boolean }>`SELECT to_regclass(${`${r.schema}.${r.history}`}) IS NOT NULL AS found`.execute(trx)).rows[0]?.found;
-    await run(trx, renderHistoryTable(r, await keyType(trx, r)));
-    const fn = (suffix: string) => `strata_history_${r.table}_${suffix}`;
-    const names = { before: fn('before'), insert: fn('insert'), update: fn('update'), delete: fn('delete') };
+    await run(trx, renderHistoryTable(r));
+    const names = historyNames(r);
     await run(trx, renderBeforeFunction(r, names.before));
-    await run(trx, renderAfterFunction(r, names.insert, 'INSERT'));
-    await run(trx, renderAfterFunction(r, names.update, 'UPDATE'));
-    await run(trx, renderAfterFunction(r, names.delete, 'DELETE'));
-    for (const statement of renderTriggers(r, names)) await run(trx, statement);
+    await run(trx, renderAfterFunction(r, names.after));
+    for (const statement of renderTriggers(r)) await run(trx, statement);
     let snapshotted = 0;
     if (!existed) {
       const result = await sql`

@@ -2,9 +2,9 @@ import { quoteIdent as q } from '../db/index.js';
 import { type HistoryRelations, rel } from './relations.js';
 
 /** The history table: one row per version, the full row image as jsonb (survives schema changes). */
-export function renderHistoryTable(r: HistoryRelations, keyType: string): string {
+export function renderHistoryTable(r: HistoryRelations): string {
   return `CREATE TABLE IF NOT EXISTS ${rel(r, r.history)} (
-  row_id ${keyType} NOT NULL,
+  row_id ${r.keyType} NOT NULL,
   version integer NOT NULL,
   operation text NOT NULL CHECK (operation IN ('snapshot', 'insert', 'update', 'delete', 'restore', 'purge')),
   valid_from timestamptz NOT NULL,
@@ -16,85 +16,109 @@ export function renderHistoryTable(r: HistoryRelations, keyType: string): string
 )`;
 }
 
+/** SQLSTATE of the refusal to change a versioned row's primary key (translated to KEY_CHANGE_REFUSED). */
+export const KEY_CHANGE_SQLSTATE = 'SH001';
+
 const actor = `coalesce(nullif(current_setting('strata.actor', true), ''), 'unknown')`;
 const requestId = `nullif(current_setting('strata.request_id', true), '')`;
 
+function stampAll(r: HistoryRelations, value: string): string {
+  return [r.stamps.createdAt ? `NEW.created_at := ${value};` : '', r.stamps.updatedAt ? `NEW.updated_at := ${value};` : ''].filter(Boolean).join(' ');
+}
+
 /**
- * BEFORE row trigger: the database owns `version` (1 on insert, +1 per real change) and
- * `updated_at`; an UPDATE that changes nothing is skipped (RETURN NULL): no version, no bump.
+ * BEFORE row trigger, run after the row lock: the database owns `version` (1 on insert, +1 per
+ * real change), `created_at` and `updated_at` (one instant, which the AFTER trigger records as the
+ * version's `valid_from`); an UPDATE that changes nothing is skipped (RETURN NULL): no version, no
+ * bump. A primary key never changes: its history would end under one id and begin under another.
  */
 export function renderBeforeFunction(r: HistoryRelations, fn: string): string {
-  const keepStamp = r.hasUpdatedAt ? 'NEW.updated_at := OLD.updated_at;' : '';
-  const stamp = r.hasUpdatedAt ? 'NEW.updated_at := clock_timestamp();' : '';
+  const pk = q(r.primaryKey);
+  const keep = [r.stamps.createdAt ? 'NEW.created_at := OLD.created_at;' : '', r.stamps.updatedAt ? 'NEW.updated_at := OLD.updated_at;' : '']
+    .filter(Boolean)
+    .join(' ');
+  const stampUpdate = r.stamps.updatedAt ? 'NEW.updated_at := clock_timestamp();' : '';
+  const hasStamps = r.stamps.createdAt || r.stamps.updatedAt;
   return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
+${hasStamps ? 'DECLARE\n  stamp timestamptz;\n' : ''}BEGIN
   IF TG_OP = 'INSERT' THEN
     NEW.version := 1;
+    ${hasStamps ? `stamp := clock_timestamp(); ${stampAll(r, 'stamp')}` : ''}
     RETURN NEW;
   END IF;
+  IF NEW.${pk} IS DISTINCT FROM OLD.${pk} THEN
+    RAISE EXCEPTION 'the primary key of a versioned row of % cannot change', TG_TABLE_NAME
+      USING ERRCODE = '${KEY_CHANGE_SQLSTATE}', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+            HINT = 'insert the row under its new key and delete the old one: both are versioned';
+  END IF;
   NEW.version := OLD.version;
-  ${keepStamp}
+  ${keep}
   IF NEW IS NOT DISTINCT FROM OLD THEN
     RETURN NULL;
   END IF;
   NEW.version := OLD.version + 1;
-  ${stamp}
+  ${stampUpdate}
   RETURN NEW;
 END
 $fn$`;
 }
 
-function operation(r: HistoryRelations): string {
+function updateOperation(r: HistoryRelations): string {
   if (!r.hasDeletedAt) return `'update'`;
-  return `CASE WHEN so.deleted_at IS NULL AND sn.deleted_at IS NOT NULL THEN 'delete'
-              WHEN so.deleted_at IS NOT NULL AND sn.deleted_at IS NULL THEN 'restore'
-              ELSE 'update' END`;
+  return `CASE WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN 'delete'
+                     WHEN OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL THEN 'restore'
+                     ELSE 'update' END`;
 }
 
 /**
- * AFTER statement triggers over transition tables: one INSERT ... SELECT per statement, so bulk
- * and raw writes are versioned without a per-row round of SQL. Timestamps are clock_timestamp()
- * taken after the row locks, so concurrent writers never produce overlapping validity periods.
+ * AFTER row trigger: one history row per inserted, changed or deleted row, with the final row
+ * image (after every BEFORE trigger and generated column). Its `valid_from` is the instant the
+ * BEFORE trigger stamped after the row lock (or the clock, without a `timestamptz` stamp column),
+ * so concurrent writers never produce overlapping validity periods.
  */
-export function renderAfterFunction(r: HistoryRelations, fn: string, event: 'INSERT' | 'UPDATE' | 'DELETE'): string {
+export function renderAfterFunction(r: HistoryRelations, fn: string): string {
   const h = rel(r, r.history);
   const pk = q(r.primaryKey);
   const cols = `(row_id, version, operation, valid_from, actor, request_id, txid, data)`;
-  let body: string;
-  if (event === 'INSERT') {
-    body = `INSERT INTO ${h} ${cols}
-    SELECT sn.${pk}, sn.version, 'insert', clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(sn.*) FROM new_rows sn;`;
-  } else if (event === 'UPDATE') {
-    body = `INSERT INTO ${h} ${cols}
-    SELECT sn.${pk}, sn.version, ${operation(r)}, clock_timestamp(), ${actor}, ${requestId}, txid_current(), to_jsonb(sn.*)
-      FROM new_rows sn JOIN old_rows so ON so.${pk} = sn.${pk};`;
-  } else {
-    body = `IF current_setting('strata.erase_history', true) = 'on' THEN
-    DELETE FROM ${h} sh USING old_rows so WHERE sh.row_id = so.${pk};
-  ELSE
-    INSERT INTO ${h} ${cols}
-    SELECT so.${pk}, so.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL FROM old_rows so;
-  END IF;`;
-  }
+  const from = (column: string | undefined) => (column ? `NEW.${q(column)}` : 'clock_timestamp()');
+  const write = (operation: string, validFrom: string) =>
+    `INSERT INTO ${h} ${cols} VALUES (NEW.${pk}, NEW.version, ${operation}, ${validFrom}, ${actor}, ${requestId}, txid_current(), to_jsonb(NEW));`;
   return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  ${body}
+  IF TG_OP = 'UPDATE' THEN
+    ${write(updateOperation(r), from(r.validFrom.update))}
+  ELSIF TG_OP = 'INSERT' THEN
+    ${write(`'insert'`, from(r.validFrom.insert))}
+  ELSIF current_setting('strata.erase_history', true) = 'on' THEN
+    DELETE FROM ${h} WHERE row_id = OLD.${pk};
+  ELSE
+    INSERT INTO ${h} ${cols} VALUES (OLD.${pk}, OLD.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL);
+  END IF;
   RETURN NULL;
 END
 $fn$`;
 }
 
-export function renderTriggers(r: HistoryRelations, names: { before: string; insert: string; update: string; delete: string }): string[] {
+/** Trigger and function names, today's and those of earlier designs (replaced in place by enableHistory). */
+export function historyNames(r: HistoryRelations) {
+  const fn = (suffix: string) => `strata_history_${r.table}_${suffix}`;
+  return {
+    before: fn('before'),
+    after: fn('after'),
+    triggers: { before: `${r.table}_history_before`, after: `${r.table}_history_after` },
+    /** Statement-level triggers over transition tables (strata before the row-level design). */
+    legacy: { triggers: ['insert', 'update', 'delete'].map((s) => `${r.table}_history_${s}`), functions: ['insert', 'update', 'delete'].map(fn) },
+  };
+}
+
+/** Drops every history trigger of the table (today's and earlier designs), then creates today's. */
+export function renderTriggers(r: HistoryRelations): string[] {
   const table = rel(r, r.base);
-  const t = (name: string) => q(`${r.table}_${name}`);
+  const n = historyNames(r);
   return [
-    `DROP TRIGGER IF EXISTS ${t('history_before')} ON ${table}`,
-    `DROP TRIGGER IF EXISTS ${t('history_insert')} ON ${table}`,
-    `DROP TRIGGER IF EXISTS ${t('history_update')} ON ${table}`,
-    `DROP TRIGGER IF EXISTS ${t('history_delete')} ON ${table}`,
-    `CREATE TRIGGER ${t('history_before')} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, names.before)}()`,
-    `CREATE TRIGGER ${t('history_insert')} AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${rel(r, names.insert)}()`,
-    `CREATE TRIGGER ${t('history_update')} AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${rel(r, names.update)}()`,
-    `CREATE TRIGGER ${t('history_delete')} AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${rel(r, names.delete)}()`,
+    ...[n.triggers.before, n.triggers.after, ...n.legacy.triggers].map((t) => `DROP TRIGGER IF EXISTS ${q(t)} ON ${table}`),
+    ...n.legacy.functions.map((f) => `DROP FUNCTION IF EXISTS ${rel(r, f)}()`),
+    `CREATE TRIGGER ${q(n.triggers.before)} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.before)}()`,
+    `CREATE TRIGGER ${q(n.triggers.after)} AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.after)}()`,
   ];
 }
