@@ -48,7 +48,7 @@ export interface BulkOptions {
 export interface BulkUpsertOptions extends BulkOptions {
   /** Key columns with a unique index; the last row of a chunk wins when a key repeats. */
   readonly key: readonly string[];
-  /** Columns an existing row takes from the input; default every non-key column. */
+  /** Columns an existing row takes from the input; default every column but the key and the primary key (an existing row keeps its id). */
   readonly update?: readonly string[];
 }
 

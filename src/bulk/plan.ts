@@ -39,7 +39,7 @@ export async function planLoad(
   if (key) {
     for (const k of key) if (!columns.includes(k)) throw new StrataError('BULK_SOURCE_INVALID', `the input has no key column "${k}"`);
     const target = await resolveUpsertTarget(database.db, table, key, options.schema);
-    const updated = update ?? columns.filter((c) => !key.includes(c));
+    const updated = update ?? columns.filter((c) => !key.includes(c) && !target.primaryKey.includes(c));
     for (const c of updated) if (!columns.includes(c)) throw new StrataError('BULK_SOURCE_INVALID', `cannot update "${c}": the input has no such column`);
     upsert = { key, update: updated, ...(target.predicate ? { predicate: target.predicate } : {}) };
   }

@@ -31,9 +31,12 @@ export function valuesList(target: UpsertTarget, names: readonly string[], rows:
   return sql.join(rows.map((row) => sql`(${sql.join(names.map((n) => typed(target, n, row[n])))})`));
 }
 
-/** Normalised rules: every non-key column takes the incoming value unless told otherwise. */
-export function rules(spec: UpdateSpec | undefined, names: readonly string[], key: readonly string[]): [string, UpdateValue][] {
-  if (spec === undefined) return names.filter((n) => !key.includes(n)).map((n) => [n, 'incoming']);
+/**
+ * Normalised rules: by default every column but the conflict key and the primary key takes the
+ * incoming value (an existing row keeps its identity); `spec` names columns explicitly.
+ */
+export function rules(spec: UpdateSpec | undefined, names: readonly string[], keep: readonly string[]): [string, UpdateValue][] {
+  if (spec === undefined) return names.filter((n) => !keep.includes(n)).map((n) => [n, 'incoming']);
   if (Array.isArray(spec)) return (spec as readonly string[]).map((n) => [n, 'incoming']);
   return Object.entries(spec as Readonly<Record<string, UpdateValue>>);
 }

@@ -10,7 +10,10 @@ export type Strategy = 'native' | 'merge' | 'fallback' | 'update-first' | 'auto'
 export interface UpsertOptions {
   /** The columns that identify a row; a unique index on exactly these must exist. */
   readonly key: readonly string[];
-  /** What an existing row takes from the incoming one. Default: every non-key column. `[]`: insert only. */
+  /**
+   * What an existing row takes from the incoming one. Default: every column but the key and the
+   * primary key (an existing row keeps its id, whatever the incoming row carries). `[]`: insert only.
+   */
   readonly update?: UpdateSpec;
   /** Default `auto` (native on PostgreSQL). */
   readonly strategy?: Strategy;
@@ -62,7 +65,7 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
     if (strategy === 'merge' && version < 150000) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
     const target = await resolveTarget(trx, relation, options.key, options.schema);
     const { rows, names } = checkRows(batch, options.key, options.dedupe ?? 'error', new Set(target.columns.keys()));
-    const list = rules(options.update, names, options.key);
+    const list = rules(options.update, names, [...options.key, ...target.primaryKey]);
     for (const [column] of list) if (!target.columns.has(column)) throw new StrataError('UPSERT_INVALID_ROWS', `unknown column ${column} in update`);
     const size = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, names.length))));
     const byKey = new Map<string, Outcome>();

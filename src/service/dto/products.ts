@@ -127,9 +127,20 @@ export const DeletedListQuery = z.strictObject({
   limit: ProductListQuery.shape.limit,
 });
 
+/**
+ * An offset typed unencoded in a URL (`...T00:34:53+02:00`, from curl or a browser) arrives with
+ * its `+` decoded as a space: read it as the `+` it was.
+ */
+const unencodedPlus = (text: string) => text.replace(/^(\d{4}-\d\d-\d\dT[\d:.]+) (\d\d:\d\d)$/, '$1+$2');
+
 /** GET /products/:id query: `as_of` reads the product as it was at that instant. */
 export const ProductGetQuery = z.strictObject({
-  as_of: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z' }).optional(),
+  as_of: z
+    .string()
+    .meta({ format: 'date-time', description: 'RFC 3339; a `+` of the offset may be sent unencoded' })
+    .transform(unencodedPlus)
+    .pipe(z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z' }))
+    .optional(),
 });
 
 export const HistoryQuery = z.strictObject({
