@@ -1,8 +1,16 @@
-export { renderDocsPage } from './docs-page.js';
+export { type ApiReferenceOptions, registerApiReference } from './api-reference.js';
 export { type Dto, defineOutput, isDto, type OutputDto } from './dto.js';
 export { count, currency, MAX_JSON_INTEGER, money, text, uuid } from './fields.js';
 export { type JsonSchema, toJsonSchema } from './json-schema.js';
-export { type ExtraOperation, type OpenApiDocument, type OpenApiInfo, openApiDocument } from './openapi.js';
+export {
+  type ExtraOperation,
+  type HeaderDoc,
+  type OpenApiDocument,
+  type OpenApiInfo,
+  type OpenApiOptions,
+  openApiDocument,
+  type WrapperDoc,
+} from './openapi.js';
 export { type FieldError, HttpProblem, installProblemHandlers, type Problem, problem, sendProblem } from './problem.js';
 export {
   defineRoute,

@@ -5,9 +5,12 @@ export type JsonSchema = Record<string, unknown>;
 /**
  * JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) for a zod schema, seen from the request side
  * (`input`) or the response side (`output`). bigint is a JSON integer; Date a date-time string.
+ * `examples` given with `.meta({ examples })` are JSON as sent on the wire and are kept on both
+ * sides (zod alone drops them from the input side of a schema that transforms).
  *
  * @example
  * toJsonSchema(z.object({ price: z.bigint() }), 'output') // { type: 'object', properties: { price: { type: 'integer' } }, ... }
+ * toJsonSchema(z.strictObject({ price: money() }).meta({ examples: [{ price: 1999 }] }), 'input').examples // [{ price: 1999 }]
  */
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, {
@@ -16,6 +19,8 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
     unrepresentable: 'any',
     override: (ctx) => {
       const type = ctx.zodSchema._zod.def.type;
+      const examples = z.globalRegistry.get(ctx.zodSchema)?.examples;
+      if (Array.isArray(examples) && ctx.jsonSchema.examples === undefined) ctx.jsonSchema.examples = examples;
       if (type === 'bigint') ctx.jsonSchema.type = 'integer';
       if (type === 'date') {
         ctx.jsonSchema.type = 'string';

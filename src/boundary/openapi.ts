@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
+import { type Problem, problem } from './problem.js';
 import type { Route } from './route.js';
 import type { Location } from './validate.js';
 
@@ -9,13 +10,49 @@ export interface ExtraOperation {
   readonly url: string;
   readonly summary: string;
   readonly tags?: readonly string[];
-  readonly responses: Readonly<Record<string, { readonly description: string; readonly contentType?: string }>>;
+  readonly responses: Readonly<Record<string, { readonly description: string; readonly contentType?: string; readonly example?: unknown }>>;
 }
 
 export interface OpenApiInfo {
   readonly title: string;
   readonly version: string;
+  /** CommonMark, shown at the top of the API reference. */
   readonly description?: string;
+}
+
+/** A header, documented once: its schema and an example value. */
+export interface HeaderDoc {
+  readonly description: string;
+  readonly schema: JsonSchema;
+  readonly example?: string;
+}
+
+/**
+ * What a route wrapper (see `RouteWrapper`) adds to the routes it handles: a request header, the
+ * problems it answers with itself, and headers it adds to successful answers.
+ */
+export interface WrapperDoc {
+  readonly header: { readonly name: string; readonly description: string; readonly schema: JsonSchema };
+  /** Whether the wrapper handles this route, and whether the header is then required. */
+  readonly appliesTo: (route: Route) => 'required' | 'optional' | 'none';
+  readonly problems: Readonly<
+    Record<number, { readonly description: string; readonly examples: readonly Problem[]; readonly headers?: Readonly<Record<string, HeaderDoc>> }>
+  >;
+  readonly successHeaders?: Readonly<Record<string, HeaderDoc>>;
+}
+
+export interface OpenApiOptions {
+  /** Routes registered outside `defineRoute` (health, metrics, this document). */
+  readonly extras?: readonly ExtraOperation[];
+  /** Tags in the order the reference lists them, with a line on each. */
+  readonly tags?: readonly { readonly name: string; readonly description: string }[];
+  /** Headers and answers added by the route wrappers the routes are registered with. */
+  readonly wrappers?: readonly WrapperDoc[];
+  /**
+   * Security schemes (OpenAPI `components.securitySchemes`); every operation then requires one of
+   * them, and the API reference offers to authorize.
+   */
+  readonly securitySchemes?: Readonly<Record<string, JsonSchema>>;
 }
 
 export type OpenApiDocument = Record<string, unknown> & { readonly paths: Record<string, Record<string, unknown>> };
@@ -31,48 +68,125 @@ const ProblemSchema = z.object({
   errors: z.array(z.object({ field: z.string(), in: z.enum(['body', 'query', 'path', 'header']), message: z.string() })).optional(),
 });
 
+const REQUEST_ID = '0193a0c2-7d1e-7c3a-9f2b-5e8d4a1b6c70';
+
+/** The problems this module's own handlers answer with (see problem.ts), whatever the route. */
+const OWN_PROBLEMS: Readonly<Record<number, ProblemNote>> = {
+  400: {
+    description: '`VALIDATION_FAILED` names every invalid field in `errors`',
+    examples: [
+      problem(400, 'VALIDATION_FAILED', 'invalid request: price', {
+        request_id: REQUEST_ID,
+        errors: [{ field: 'price', in: 'body', message: 'must be a whole number of minor units, not a fraction' }],
+      }),
+    ],
+  },
+  413: { description: '`PAYLOAD_TOO_LARGE`', examples: [problem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { request_id: REQUEST_ID })] },
+  415: {
+    description: '`UNSUPPORTED_MEDIA_TYPE`',
+    examples: [problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: text/plain', { request_id: REQUEST_ID })],
+  },
+  500: {
+    description: '`INTERNAL_ERROR`: a bug, logged with the request id; the body says nothing more',
+    examples: [problem(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it has been logged with this request id', { request_id: REQUEST_ID })],
+  },
+};
+
 const PARAM_IN: Record<Exclude<Location, 'body'>, string> = { path: 'path', query: 'query', header: 'header' };
 
 function openApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function parameters(route: Route): JsonSchema[] {
+function withExample(param: JsonSchema, schema: JsonSchema): JsonSchema {
+  const examples = schema.examples;
+  return Array.isArray(examples) && examples.length > 0 ? { ...param, example: examples[0] } : param;
+}
+
+function parameters(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema[] {
   const out: JsonSchema[] = [];
   for (const where of ['path', 'query', 'header'] as const) {
     const schema = route.schemas[where];
     if (!schema) continue;
     const json = toJsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, property] of Object.entries(json.properties ?? {})) {
-      out.push({ name, in: PARAM_IN[where], required: where === 'path' || (json.required ?? []).includes(name), schema: property });
+      out.push(withExample({ name, in: PARAM_IN[where], required: where === 'path' || (json.required ?? []).includes(name), schema: property }, property));
     }
+  }
+  for (const wrapper of wrappers) {
+    const use = wrapper.appliesTo(route);
+    if (use === 'none') continue;
+    const { name, description, schema } = wrapper.header;
+    out.push({ name, in: 'header', required: use === 'required', description, schema });
   }
   return out;
 }
 
-function problemResponse(status: number): JsonSchema {
-  return { description: `Problem (${status})`, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+function headerObjects(headers: Readonly<Record<string, HeaderDoc>>): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [name, h] of Object.entries(headers))
+    out[name] = { description: h.description, schema: h.schema, ...(h.example !== undefined ? { example: h.example } : {}) };
+  return out;
 }
 
-function operation(route: Route): JsonSchema {
+interface ProblemNote {
+  readonly description: string;
+  readonly examples: readonly Problem[];
+  readonly headers?: Readonly<Record<string, HeaderDoc>>;
+}
+
+function problemResponse(status: number, notes: readonly ProblemNote[]): JsonSchema {
+  const title = problem(status, 'X').title;
+  const description = [`${title} (problem+json)`, ...notes.map((n) => n.description)].join('. ');
+  const examples: Record<string, JsonSchema> = {};
+  for (const p of notes.flatMap((n) => n.examples)) examples[p.code] = { summary: p.code, value: p };
+  const headers = Object.assign({}, ...notes.map((n) => n.headers ?? {})) as Record<string, HeaderDoc>;
+  return {
+    description,
+    ...(Object.keys(headers).length ? { headers: headerObjects(headers) } : {}),
+    content: {
+      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, ...(Object.keys(examples).length ? { examples } : {}) },
+    },
+  };
+}
+
+function requestBody(route: Route): JsonSchema | undefined {
+  const body = route.schemas.body;
+  if (body) return { required: true, content: { 'application/json': { schema: toJsonSchema(body, 'input') } } };
+  if (!route.rawBodies) return undefined;
+  const content: Record<string, JsonSchema> = {};
+  for (const [type, example] of Object.entries(route.rawBodies)) content[type] = { schema: { type: 'string' }, example };
+  return { required: true, content };
+}
+
+function operation(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema {
+  const active = wrappers.filter((w) => w.appliesTo(route) !== 'none');
+  const successHeaders = Object.assign({}, ...active.map((w) => w.successHeaders ?? {})) as Record<string, HeaderDoc>;
   const responses: Record<string, JsonSchema> = {};
   for (const [status, dto] of Object.entries(route.responses)) {
+    const headers = Object.keys(successHeaders).length ? { headers: headerObjects(successHeaders) } : {};
     responses[status] = dto
-      ? { description: dto.name, content: { 'application/json': { schema: { $ref: `#/components/schemas/${dto.name}` } } } }
-      : { description: 'No content' };
+      ? { description: dto.name, ...headers, content: { 'application/json': { schema: { $ref: `#/components/schemas/${dto.name}` } } } }
+      : { description: 'No content', ...headers };
   }
-  for (const status of [...new Set([...(route.schemas.body || route.schemas.query || route.schemas.path ? [400] : []), ...route.problems])]) {
-    responses[String(status)] = problemResponse(status);
-  }
-  responses['500'] = problemResponse(500);
-  const params = parameters(route);
-  const body = route.schemas.body;
+  const notes = new Map<number, ProblemNote[]>();
+  const note = (status: number, n = OWN_PROBLEMS[status]) => {
+    const list = notes.get(status) ?? [];
+    notes.set(status, n && !list.includes(n) ? [...list, n] : list);
+  };
+  if (route.schemas.body || route.schemas.query || route.schemas.path || route.schemas.header) note(400);
+  for (const status of route.problems) note(status);
+  for (const wrapper of active) for (const [status, n] of Object.entries(wrapper.problems)) note(Number(status), n);
+  note(500);
+  for (const [status, list] of [...notes].sort(([a], [b]) => a - b)) responses[String(status)] = problemResponse(status, list);
+  const params = parameters(route, wrappers);
+  const body = requestBody(route);
   return {
     operationId: `${route.method.toLowerCase()}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: route.summary,
     ...(route.tags.length ? { tags: [...route.tags] } : {}),
     ...(params.length ? { parameters: params } : {}),
-    ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(body, 'input') } } } } : {}),
+    ...(body ? { requestBody: body } : {}),
     responses,
   };
 }
@@ -81,7 +195,15 @@ function extraOperation(extra: ExtraOperation): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, r] of Object.entries(extra.responses)) {
     responses[status] = r.contentType
-      ? { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } }
+      ? {
+          description: r.description,
+          content: {
+            [r.contentType]: {
+              schema: { type: typeof r.example === 'object' ? 'object' : 'string' },
+              ...(r.example !== undefined ? { example: r.example } : {}),
+            },
+          },
+        }
       : { description: r.description };
   }
   return { summary: extra.summary, ...(extra.tags ? { tags: [...extra.tags] } : {}), responses };
@@ -89,22 +211,32 @@ function extraOperation(extra: ExtraOperation): JsonSchema {
 
 /**
  * An OpenAPI 3.1 document for declared routes: request schemas from the input DTOs, response
- * schemas from the output DTOs, problems as RFC 9457 documents.
+ * schemas from the output DTOs, problems as RFC 9457 documents, examples from the DTOs'
+ * `.meta({ examples })`, and the headers and answers of the route wrappers named in `wrappers`.
  *
  * @example
- * app.get('/openapi.json', async () => openApiDocument(routes, { title: 'shop', version: '1.0.0' }));
+ * app.get('/openapi.json', async () => openApiDocument(routes, { title: 'shop', version: '1.0.0' }, { wrappers: [IDEMPOTENCY_DOC] }));
  */
-export function openApiDocument(routes: readonly Route[], info: OpenApiInfo, extras: readonly ExtraOperation[] = []): OpenApiDocument {
+export function openApiDocument(routes: readonly Route[], info: OpenApiInfo, options: OpenApiOptions = {}): OpenApiDocument {
+  const wrappers = options.wrappers ?? [];
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, JsonSchema> = { Problem: toJsonSchema(ProblemSchema, 'output') };
   for (const route of routes) {
     const path = openApiPath(route.url);
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route, wrappers) };
     for (const dto of Object.values(route.responses)) if (dto) schemas[dto.name] = toJsonSchema(dto.schema, 'output');
   }
-  for (const extra of extras) {
+  for (const extra of options.extras ?? []) {
     const path = openApiPath(extra.url);
     paths[path] = { ...paths[path], [extra.method.toLowerCase()]: extraOperation(extra) };
   }
-  return { openapi: '3.1.0', info: { ...info }, paths, components: { schemas } };
+  const security = options.securitySchemes;
+  return {
+    openapi: '3.1.0',
+    info: { ...info },
+    ...(options.tags ? { tags: options.tags.map((t) => ({ ...t })) } : {}),
+    ...(security ? { security: Object.keys(security).map((name) => ({ [name]: [] })) } : {}),
+    paths,
+    components: { schemas, ...(security ? { securitySchemes: { ...security } } : {}) },
+  };
 }

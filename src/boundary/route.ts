@@ -40,6 +40,8 @@ export interface RouteSpec<P, Q, B, H, R extends Responses> {
   readonly body?: B;
   readonly headers?: H;
   readonly bodyLimit?: number;
+  /** Bodies the handler parses itself (no `body` schema): media type -> an example, for OpenAPI. */
+  readonly rawBodies?: Readonly<Record<string, string>>;
   readonly responses: R;
   /** Problem statuses this route can answer with (documented in OpenAPI). */
   readonly problems?: readonly number[];
@@ -56,6 +58,7 @@ export interface Route {
   readonly tags: readonly string[];
   readonly schemas: Partial<Record<Location, z.ZodType>>;
   readonly bodyLimit?: number;
+  readonly rawBodies?: Readonly<Record<string, string>>;
   readonly responses: Responses;
   readonly problems: readonly number[];
   readonly idempotency: 'none' | 'optional' | 'required';
@@ -102,6 +105,7 @@ export function defineRoute<
     tags: spec.tags ?? [],
     schemas,
     ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
+    ...(spec.rawBodies ? { rawBodies: spec.rawBodies } : {}),
     responses: spec.responses,
     problems: spec.problems ?? [],
     idempotency: spec.idempotency ?? (spec.method === 'POST' ? 'optional' : 'none'),

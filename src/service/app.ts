@@ -22,7 +22,7 @@ export interface AppOptions {
   readonly metrics?: StrataMetrics;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number;
-  /** Called for every route registered (method, url), e.g. to check documentation coverage. */
+  /** Called for every route registered (method, url), e.g. to check documentation coverage; not for the API reference's own assets. */
   readonly onRoute?: (route: { readonly method: string; readonly url: string }) => void;
 }
 
@@ -57,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (route) => {
+      if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
       for (const method of [route.method].flat()) if (method !== 'HEAD') onRoute({ method, url: route.url });
     });
   }
@@ -77,6 +78,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clearInterval(cleanup);
     if (!options.metrics) metrics.close();
   });
-  docsRoutes(app, routes, VERSION);
+  await docsRoutes(app, routes, VERSION);
   return app;
 }

@@ -11,6 +11,7 @@ export {
   releaseIdempotencyKey,
   type StoredResponse,
 } from './idempotency.js';
+export { IDEMPOTENCY_DOC } from './idempotency-doc.js';
 export { type IdempotencyHookOptions, idempotencyWrapper } from './idempotency-hook.js';
 export type { UpdateSpec, UpdateValue } from './render.js';
 export type { Dedupe, Row } from './rows.js';

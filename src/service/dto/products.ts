@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { count, currency, defineOutput, MAX_JSON_INTEGER, money, text, uuid } from '../../boundary/index.js';
 import type { DeletedProductRow, ProductRow } from '../catalog/schema.js';
 import type { ProductPage as Page } from '../catalog/store.js';
+import {
+  EXAMPLE_CREATE,
+  EXAMPLE_CURSOR,
+  EXAMPLE_DELETED,
+  EXAMPLE_DIFF,
+  EXAMPLE_ID,
+  EXAMPLE_PATCH,
+  EXAMPLE_PRODUCT,
+  EXAMPLE_UPSERT,
+  EXAMPLE_VERSIONS,
+} from './examples.js';
 
 const sku = () =>
   z
@@ -19,15 +30,17 @@ const tags = () =>
     .refine((t) => new Set(t).size === t.length, { error: 'must not repeat a tag' });
 
 /** POST /products body. Unknown fields (id, version, created_at, …) are rejected, never ignored. */
-export const ProductCreate = z.strictObject({
-  sku: sku(),
-  name: text(200),
-  description: text(5000, 0).default(''),
-  price: money(),
-  currency: currency(),
-  stock: count().default(0),
-  tags: tags().default([]),
-});
+export const ProductCreate = z
+  .strictObject({
+    sku: sku(),
+    name: text(200),
+    description: text(5000, 0).default(''),
+    price: money(),
+    currency: currency(),
+    stock: count().default(0),
+    tags: tags().default([]),
+  })
+  .meta({ examples: [EXAMPLE_CREATE] });
 
 /** PATCH /products/:id body: any subset of the writable fields, at least one. */
 export const ProductPatch = z
@@ -40,7 +53,8 @@ export const ProductPatch = z
     stock: count().optional(),
     tags: tags().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' });
+  .refine((patch) => Object.keys(patch).length > 0, { error: 'must change at least one field' })
+  .meta({ examples: [EXAMPLE_PATCH] });
 
 const queryInteger = (name: string) =>
   z
@@ -65,24 +79,32 @@ export const ProductListQuery = z.strictObject({
     .default(20),
 });
 
-export const ProductParams = z.strictObject({ id: uuid() });
+export const ProductParams = z.strictObject({ id: uuid().meta({ examples: [EXAMPLE_ID] }) });
 
 /** The If-Match header carries the version the client last saw: `"3"`, `3` or `*`. */
-export const IfMatchHeaders = z.object({ 'if-match': z.string().max(64).optional() });
-
-const productSchema = z.object({
-  id: z.string(),
-  sku: z.string(),
-  name: z.string(),
-  description: z.string(),
-  price: z.bigint(),
-  currency: z.string(),
-  stock: z.number().int(),
-  tags: z.array(z.string()),
-  created_at: z.date(),
-  updated_at: z.date(),
-  version: z.number().int(),
+export const IfMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .max(64)
+    .meta({ examples: ['"1"'] })
+    .optional(),
 });
+
+const productSchema = z
+  .object({
+    id: z.string(),
+    sku: z.string(),
+    name: z.string(),
+    description: z.string(),
+    price: z.bigint(),
+    currency: z.string(),
+    stock: z.number().int(),
+    tags: z.array(z.string()),
+    created_at: z.date(),
+    updated_at: z.date(),
+    version: z.number().int(),
+  })
+  .meta({ examples: [EXAMPLE_PRODUCT] });
 
 /** The public view of a product: an allow-list; internal columns have no way out. */
 export const ProductOut = defineOutput('Product', productSchema, (row: ProductRow) => ({
@@ -99,12 +121,18 @@ export const ProductOut = defineOutput('Product', productSchema, (row: ProductRo
   version: row.version,
 }));
 
-export const ProductPageOut = defineOutput('ProductPage', z.object({ items: z.array(productSchema), next_cursor: z.string().nullable() }), (page: Page) => ({
-  items: page.rows.map((row) => ProductOut.from(row)),
-  next_cursor: page.nextCursor,
-}));
+export const ProductPageOut = defineOutput(
+  'ProductPage',
+  z
+    .object({ items: z.array(productSchema), next_cursor: z.string().nullable() })
+    .meta({ examples: [{ items: [EXAMPLE_PRODUCT], next_cursor: EXAMPLE_CURSOR }] }),
+  (page: Page) => ({
+    items: page.rows.map((row) => ProductOut.from(row)),
+    next_cursor: page.nextCursor,
+  }),
+);
 
-const deletedProductSchema = productSchema.extend({ deleted_at: z.date(), deleted_by: z.string() });
+const deletedProductSchema = productSchema.extend({ deleted_at: z.date(), deleted_by: z.string() }).meta({ examples: [EXAMPLE_DELETED] });
 
 /** A deleted product as the admin listing shows it: the public fields plus when and by whom. */
 export const DeletedProductOut = defineOutput('DeletedProduct', deletedProductSchema, (row: DeletedProductRow) => ({
@@ -115,7 +143,7 @@ export const DeletedProductOut = defineOutput('DeletedProduct', deletedProductSc
 
 export const DeletedProductPageOut = defineOutput(
   'DeletedProductPage',
-  z.object({ items: z.array(deletedProductSchema), next_cursor: z.string().nullable() }),
+  z.object({ items: z.array(deletedProductSchema), next_cursor: z.string().nullable() }).meta({ examples: [{ items: [EXAMPLE_DELETED], next_cursor: null }] }),
   (page: { rows: DeletedProductRow[]; nextCursor: string | null }) => ({
     items: page.rows.map((row) => DeletedProductOut.from(row)),
     next_cursor: page.nextCursor,
@@ -155,27 +183,33 @@ export const DiffQuery = z.strictObject({
   from: z
     .string()
     .regex(/^\d{1,9}$/, { error: 'must be a version number' })
+    .meta({ examples: ['1'] })
     .transform(Number),
   to: z
     .string()
     .regex(/^\d{1,9}$/, { error: 'must be a version number' })
+    .meta({ examples: ['2'] })
     .transform(Number),
 });
 
-export const RevertBody = z.strictObject({ version: z.number({ error: 'must be a version number' }).int().min(1).max(999_999_999) });
+export const RevertBody = z
+  .strictObject({ version: z.number({ error: 'must be a version number' }).int().min(1).max(999_999_999) })
+  .meta({ examples: [{ version: 1 }] });
 
 /** The public product fields: what history snapshots and diffs may show. */
 export const PUBLIC_PRODUCT_FIELDS: ReadonlySet<string> = new Set(Object.keys(productSchema.shape));
 
-const versionSchema = z.object({
-  version: z.number().int(),
-  operation: z.enum(['snapshot', 'insert', 'update', 'delete', 'restore', 'purge']),
-  valid_from: z.date(),
-  valid_to: z.date().nullable(),
-  actor: z.string(),
-  request_id: z.string().nullable(),
-  product: productSchema.nullable(),
-});
+const versionSchema = z
+  .object({
+    version: z.number().int(),
+    operation: z.enum(['snapshot', 'insert', 'update', 'delete', 'restore', 'purge']),
+    valid_from: z.date(),
+    valid_to: z.date().nullable(),
+    actor: z.string(),
+    request_id: z.string().nullable(),
+    product: productSchema.nullable(),
+  })
+  .meta({ examples: [EXAMPLE_VERSIONS[1]] });
 
 export interface VersionSource {
   readonly version: number;
@@ -199,7 +233,7 @@ export const VersionOut = defineOutput('ProductVersion', versionSchema, (v: Vers
 
 export const VersionPageOut = defineOutput(
   'ProductVersionPage',
-  z.object({ items: z.array(versionSchema), next_cursor: z.string().nullable() }),
+  z.object({ items: z.array(versionSchema), next_cursor: z.string().nullable() }).meta({ examples: [{ items: EXAMPLE_VERSIONS, next_cursor: null }] }),
   (page: { versions: readonly VersionSource[]; next: number | undefined }) => ({
     items: page.versions.map((v) => VersionOut.from(v)),
     next_cursor: page.next === undefined ? null : String(page.next),
@@ -208,7 +242,9 @@ export const VersionPageOut = defineOutput(
 
 export const DiffOut = defineOutput(
   'ProductDiff',
-  z.object({ from: z.number().int(), to: z.number().int(), changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })) }),
+  z
+    .object({ from: z.number().int(), to: z.number().int(), changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })) })
+    .meta({ examples: [EXAMPLE_DIFF] }),
   (d: { from: number; to: number; changes: readonly { field: string; from: unknown; to: unknown }[] }) => ({
     from: d.from,
     to: d.to,
@@ -217,6 +253,6 @@ export const DiffOut = defineOutput(
 );
 
 /** PUT /products/by-sku/:sku body: every writable field but the SKU, which the path carries. */
-export const ProductUpsert = ProductCreate.omit({ sku: true });
+export const ProductUpsert = ProductCreate.omit({ sku: true }).meta({ examples: [EXAMPLE_UPSERT] });
 
-export const SkuParams = z.strictObject({ sku: sku() });
+export const SkuParams = z.strictObject({ sku: sku().meta({ examples: [EXAMPLE_CREATE.sku] }) });

@@ -1,19 +1,39 @@
 import type { FastifyInstance } from 'fastify';
-import { type ExtraOperation, type OpenApiDocument, openApiDocument, type Route, renderDocsPage } from '../../boundary/index.js';
+import { type ExtraOperation, type OpenApiDocument, openApiDocument, type Route, registerApiReference } from '../../boundary/index.js';
+import { IDEMPOTENCY_DOC } from '../../upsert/index.js';
 
 const EXTRAS: readonly ExtraOperation[] = [
-  { method: 'GET', url: '/healthz', summary: 'Liveness', tags: ['ops'], responses: { 200: { description: 'alive', contentType: 'application/json' } } },
+  {
+    method: 'GET',
+    url: '/healthz',
+    summary: 'Liveness',
+    tags: ['ops'],
+    responses: { 200: { description: 'alive', contentType: 'application/json', example: { status: 'ok' } } },
+  },
   {
     method: 'GET',
     url: '/readyz',
     summary: 'Readiness: the database answers',
     tags: ['ops'],
     responses: {
-      200: { description: 'ready', contentType: 'application/json' },
+      200: { description: 'ready', contentType: 'application/json', example: { status: 'ready', database: 'postgres' } },
       503: { description: 'database unavailable', contentType: 'application/problem+json' },
     },
   },
-  { method: 'GET', url: '/metrics', summary: 'Prometheus metrics', tags: ['ops'], responses: { 200: { description: 'metrics', contentType: 'text/plain' } } },
+  {
+    method: 'GET',
+    url: '/metrics',
+    summary: 'Prometheus metrics',
+    tags: ['ops'],
+    responses: {
+      200: {
+        description: 'metrics',
+        contentType: 'text/plain',
+        example:
+          '# HELP strata_db_pool_connections Open connections in the pool, by state.\n# TYPE strata_db_pool_connections gauge\nstrata_db_pool_connections{pool="primary",state="idle"} 2\n',
+      },
+    },
+  },
   {
     method: 'GET',
     url: '/openapi.json',
@@ -21,14 +41,40 @@ const EXTRAS: readonly ExtraOperation[] = [
     tags: ['docs'],
     responses: { 200: { description: 'OpenAPI 3.1', contentType: 'application/json' } },
   },
-  { method: 'GET', url: '/docs', summary: 'This document as a page', tags: ['docs'], responses: { 200: { description: 'HTML', contentType: 'text/html' } } },
+  {
+    method: 'GET',
+    url: '/docs',
+    summary: 'This reference (Swagger UI)',
+    tags: ['docs'],
+    responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+  },
 ];
 
-/** GET /openapi.json and GET /docs for the declared routes. */
-export function docsRoutes(app: FastifyInstance, routes: readonly Route[], version: string): OpenApiDocument {
-  const doc = openApiDocument(routes, { title: 'strata reference service', version, description: 'A small shop built on strata.' }, EXTRAS);
-  const page = renderDocsPage(doc);
+const TAGS = [
+  { name: 'products', description: 'The catalog: create, list, read, change, delete and restore products; their history, diffs and reverts; bulk import' },
+  { name: 'admin', description: 'Deleted products, which no other route shows' },
+  { name: 'ops', description: 'Liveness, readiness and Prometheus metrics' },
+  { name: 'docs', description: 'This reference and the OpenAPI document behind it' },
+];
+
+const DESCRIPTION = `A small shop built on strata: a product catalog with soft deletes, full history and idempotent writes.
+
+- JSON fields are snake_case; ids are UUIDv7; money is an integer in minor units (\`"price": 1299\` is 12.99).
+- Every error is an RFC 9457 problem (\`application/problem+json\`) with a stable \`code\`.
+- \`PATCH\` needs \`If-Match\` with the product's current ETag (its version), e.g. \`If-Match: "3"\`.
+- POST routes accept \`Idempotency-Key\`: a retry with the same key gets the first answer again.
+- Lists are paged with \`limit\` and the opaque \`next_cursor\` of the previous page.
+
+Machine-readable: [/openapi.json](/openapi.json) (OpenAPI 3.1).`;
+
+/** GET /openapi.json and the API reference at GET /docs, for the declared routes. */
+export async function docsRoutes(app: FastifyInstance, routes: readonly Route[], version: string): Promise<OpenApiDocument> {
+  const doc = openApiDocument(
+    routes,
+    { title: 'strata reference service', version, description: DESCRIPTION },
+    { tags: TAGS, extras: EXTRAS, wrappers: [IDEMPOTENCY_DOC] },
+  );
   app.get('/openapi.json', async () => doc);
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  await registerApiReference(app, doc);
   return doc;
 }

@@ -5,12 +5,15 @@ import { z } from 'zod';
 import { defineOutput, defineRoute, fieldErrors, HttpProblem, type Route, reply } from '../../boundary/index.js';
 import { bulkUpsert, csvSource, ndjsonSource, type Source } from '../../bulk/index.js';
 import type { Database } from '../../db/index.js';
+import { EXAMPLE_CSV, EXAMPLE_NDJSON } from '../dto/examples.js';
 import { ProductCreate } from '../dto/products.js';
 
 const IMPORT_LIMIT = 100 * 1024 * 1024;
 const TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson' } as const;
 
-const ImportOut = defineOutput('ProductImport', z.object({ rows: z.number().int() }), (r: { rows: number }) => ({ rows: r.rows }));
+const ImportOut = defineOutput('ProductImport', z.object({ rows: z.number().int() }).meta({ examples: [{ rows: 2 }] }), (r: { rows: number }) => ({
+  rows: r.rows,
+}));
 
 /** Lets CSV and NDJSON bodies through as streams (the import route parses them itself). */
 export function acceptImportBodies(app: FastifyInstance): void {
@@ -61,6 +64,7 @@ export function importRoutes(database: Database): Route[] {
       summary: 'Import products from CSV (text/csv) or NDJSON (application/x-ndjson), upserting by SKU; all or nothing',
       tags: ['products'],
       idempotency: 'none',
+      rawBodies: { [TYPES.csv]: EXAMPLE_CSV, [TYPES.ndjson]: EXAMPLE_NDJSON },
       responses: { 200: ImportOut },
       problems: [400, 413, 415],
       handler: async ({ request }) => {
