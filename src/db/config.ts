@@ -140,6 +140,8 @@ export interface ServiceConfig {
   readonly host: string;
   /** `LOG_LEVEL`, default info. */
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** `LOG_FORMAT`: `pretty` (lines for people) or `json`; unset, the service picks by whether stdout is a terminal. */
+  readonly logFormat?: 'pretty' | 'json';
 }
 
 /**
@@ -149,9 +151,11 @@ export interface ServiceConfig {
  * const { port, host } = loadServiceConfig(); // PORT=abc -> "PORT must be a whole number from 1 to 65535 (got "abc")"
  */
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const logFormat = choice(env, 'LOG_FORMAT', ['pretty', 'json'] as const);
   return {
     port: integer(env, 'PORT', 1, 65535) ?? 3000,
     host: env.HOST ? checkHost(env.HOST) : '127.0.0.1',
     logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    ...(logFormat ? { logFormat } : {}),
   };
 }

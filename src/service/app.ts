@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type LogController } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
@@ -16,6 +16,10 @@ export interface AppOptions {
   readonly database: Database;
   /** Fastify logger setting; `false` silences it (tests). Default: pino at LOG_LEVEL or info. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** A logger to use instead (`serve` passes its JSON or pretty one); `logger` is then ignored. */
+  readonly loggerInstance?: FastifyBaseLogger;
+  /** How Fastify logs requests; default its own two lines per request (see `OneLinePerRequest`). */
+  readonly logController?: LogController;
   /** Metrics registry; default a fresh one with process metrics. */
   readonly registry?: Registry;
   /** strata's metrics on that registry; default created here. */
@@ -45,7 +49,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerPoolMetrics(registry, 'primary', () => options.database.poolStats());
   const metrics = options.metrics ?? createStrataMetrics(registry);
   const app = Fastify({
-    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' } }),
+    ...(options.logController ? { logController: options.logController } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { type Connection, connect, listenProblem, loadConfig, type StrataConfig, StrataError } from '../db/index.js';
+import { type Connection, connect, listenProblem, loadConfig, loadServiceConfig, type StrataConfig, StrataError } from '../db/index.js';
 import { createQueryObserver, createRegistry, createStrataMetrics } from '../observe/index.js';
 import { buildApp } from './app.js';
+import { createLogger, type LogSettings, logSettings, OneLinePerRequest } from './logger.js';
 import { migrateService } from './migrate.js';
 
 export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly config?: StrataConfig;
+  /** Log level and form; default from LOG_LEVEL and LOG_FORMAT (see `logSettings`). */
+  readonly log?: LogSettings;
   /** Called with one line for a person (startup and shutdown). */
   readonly say?: (line: string) => void;
 }
@@ -46,7 +48,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const config = options.config ?? loadConfig();
   const registry = createRegistry();
   const metrics = createStrataMetrics(registry);
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const log = options.log ?? logSettings(loadServiceConfig());
+  const logger = createLogger(log);
   const observer = createQueryObserver({
     metrics,
     logger,
@@ -60,7 +63,13 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   try {
     const { applied } = await migrateService(connection.database.db);
     if (applied.length > 0) options.say?.(`applied migrations: ${applied.join(', ')}`);
-    app = await buildApp({ database: connection.database, registry, metrics, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+    app = await buildApp({
+      database: connection.database,
+      registry,
+      metrics,
+      loggerInstance: logger,
+      ...(log.format === 'pretty' ? { logController: new OneLinePerRequest() } : {}),
+    });
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {
     await connection.close();

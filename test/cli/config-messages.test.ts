@@ -31,8 +31,8 @@ function variablesReadBySource(): string[] {
   return [...names].sort();
 }
 
-/** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts), not by the program. */
-const TEST_RUN_ONLY = new Set(['STRATA_REQUIRE_MARIADB', 'STRATA_SOAK']);
+/** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts, test/support/browser.ts), not by the program. */
+const TEST_RUN_ONLY = new Set(['STRATA_REQUIRE_MARIADB', 'STRATA_SOAK', 'STRATA_CHROMIUM', 'STRATA_REQUIRE_BROWSER']);
 
 let home: string;
 let aFile: string;
@@ -61,6 +61,7 @@ const invalid = (): Record<string, string> => ({
   PORT: 'abc',
   HOST: 'exa_mple',
   LOG_LEVEL: 'loud',
+  LOG_FORMAT: 'yaml',
 });
 
 describe('configuration messages (#20 point 12)', () => {

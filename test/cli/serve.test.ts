@@ -50,7 +50,7 @@ describe('strata serve (embedded PostgreSQL)', () => {
     first.child.kill('SIGINT');
     const result = await first.exited;
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('strata: stopped');
+    expect(result.stderr).toContain('strata: stopped');
     expect((await fetch(`${secondUrl}/readyz`)).status).toBe(200);
     second.child.kill('SIGINT');
     expect((await second.exited).code).toBe(0);

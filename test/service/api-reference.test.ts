@@ -78,9 +78,17 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
       has: page.locator('.opblock-summary-path[data-path="/products"]'),
     });
     await create.locator('.opblock-summary').click();
+    /** Where an element of the operation starts or ends, in page coordinates. */
+    const top = (selector: string, edge: 'top' | 'bottom') =>
+      create
+        .locator(selector)
+        .first()
+        .evaluate((el, e) => el.getBoundingClientRect()[e] + (el.ownerDocument.defaultView?.scrollY ?? 0), edge);
     const example = create.locator('.responses-table .response[data-code="201"] .example, .responses-table .response[data-code="201"] .microlight').first();
     await example.waitFor();
     expect(await example.textContent()).toContain('"sku": "MUG-RED-350"');
+    const opTop = await top('.opblock-summary', 'top');
+    await screenshot(page, 'api-reference-operation.png', { fullPage: true, clip: { x: 0, y: opTop - 8, width: 1280, height: 1600 } });
     await create.getByRole('button', { name: 'Try it out' }).click();
     const body = create.locator('textarea.body-param__text');
     expect(JSON.parse(await body.inputValue())).toMatchObject({ sku: 'MUG-RED-350', price: 1299, currency: 'EUR' });
@@ -90,11 +98,6 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
     await status.waitFor();
     expect((await status.textContent())?.trim()).toBe('201');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-    const top = (selector: string, edge: 'top' | 'bottom') =>
-      create
-        .locator(selector)
-        .first()
-        .evaluate((el, e) => el.getBoundingClientRect()[e] + (el.ownerDocument.defaultView?.scrollY ?? 0), edge);
     const from = (await top('.opblock-section-request-body', 'top')) - 8;
     await screenshot(page, 'api-reference-try-it.png', {
       fullPage: true,

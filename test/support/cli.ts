@@ -12,7 +12,7 @@ export interface CliResult {
 export interface CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
   output(): { stdout: string; stderr: string };
-  /** Resolves when stdout contains a match (rejects if the process exits first). */
+  /** Resolves when stdout or stderr contains a match (rejects if the process exits first). */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
   exited: Promise<CliResult>;
 }
@@ -30,6 +30,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliPr
   });
   child.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
+    for (const l of listeners) l();
   });
   const exited = new Promise<CliResult>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
   return {
@@ -39,7 +40,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliPr
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         const check = () => {
-          const m = stdout.match(pattern);
+          const m = stdout.match(pattern) ?? stderr.match(pattern);
           if (m) resolve(m);
         };
         listeners.push(check);

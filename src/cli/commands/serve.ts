@@ -6,15 +6,17 @@ import { parseHost, parsePort } from '../options.js';
 const SHUTDOWN_LIMIT_MS = 4500;
 
 async function run(opts: { port?: number; host?: string }): Promise<void> {
-  const say = (line: string) => process.stdout.write(`strata: ${line}\n`);
+  // Lines for people go to stderr: stdout carries only the service's log (JSON when piped).
+  const say = (line: string) => process.stderr.write(`strata: ${line}\n`);
   const config = loadConfig();
   const listen = loadServiceConfig();
   // The HTTP stack is loaded only by the command that serves: other commands start lighter.
-  const { serve } = await import('../../service/index.js');
+  const { logSettings, serve } = await import('../../service/index.js');
   const service = await serve({
     port: opts.port ?? listen.port,
     host: opts.host ?? listen.host,
     config,
+    log: logSettings(listen),
     say: (line) => process.stderr.write(`strata: note: ${line}\n`),
   });
   const db = service.connection;

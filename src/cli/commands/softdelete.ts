@@ -24,7 +24,9 @@ function children(opts: Record<string, string[] | undefined>): ChildRelation[] {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function softDeleteCommand(): Command {
-  const cmd = new Command('softdelete').description('soft deletes: enable on a table, restore rows, purge old deleted rows');
+  const cmd = new Command('softdelete')
+    .description('soft deletes: enable on a table, restore rows, purge old deleted rows')
+    .addHelpText('after', '\nExamples:\n  $ strata softdelete enable products\n  $ strata softdelete purge products --older-than 30d');
   cmd
     .command('enable <table>')
     .description('make <table> a live-rows view over <table>_all; DELETE then soft-deletes')
