@@ -1,4 +1,4 @@
-import { chmod, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RunAs } from './run.js';
 
@@ -8,33 +8,21 @@ function canTraverse(mode: number, ownerUid: number, ownerGid: number, as: Requi
   return (mode & 0o001) !== 0;
 }
 
-function ancestors(path: string): string[] {
+/**
+ * The first folder on the way to `path` (from `/`, `path` itself included when it exists) that a
+ * user cannot pass through, or undefined when it can reach `path`. Nothing is changed: strata never
+ * loosens the permissions of folders it does not own.
+ */
+export async function blockingFolder(path: string, as: Required<RunAs>): Promise<string | undefined> {
   const chain: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     chain.unshift(dir);
-    if (dirname(dir) === dir) return chain;
+    if (dirname(dir) === dir) break;
   }
-}
-
-/**
- * When strata runs as root, PostgreSQL runs as the `postgres` user, which must be able to pass
- * through every folder above its binaries and data. Folders it cannot pass get the search bit for
- * others (o+x: pass through, not list or read). Returns the folders changed, for a notice.
- */
-export async function grantTraverse(paths: readonly string[], as: RunAs): Promise<string[]> {
-  if (as.uid === undefined || as.gid === undefined) return [];
-  const who = { uid: as.uid, gid: as.gid };
-  const changed: string[] = [];
-  const seen = new Set<string>();
-  for (const path of paths) {
-    for (const dir of ancestors(path)) {
-      if (seen.has(dir)) continue;
-      seen.add(dir);
-      const info = await stat(dir).catch(() => undefined);
-      if (!info?.isDirectory() || canTraverse(info.mode, info.uid, info.gid, who)) continue;
-      await chmod(dir, (info.mode & 0o7777) | 0o001);
-      changed.push(dir);
-    }
+  for (const dir of chain) {
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isDirectory() && !canTraverse(info.mode, info.uid, info.gid, as)) return dir;
   }
-  return changed;
+  return undefined;
 }

@@ -16,6 +16,8 @@ export function run(command: string, args: readonly string[], as: RunAs = {}, en
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       ...as,
+      // Run as the postgres user, a working folder it cannot enter (a clone under /root) would be reported.
+      ...(as.uid !== undefined ? { cwd: '/' } : {}),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C', ...env },

@@ -1,16 +1,15 @@
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { StrataError } from '../errors.js';
 import { freePort, isPortFree } from '../ports.js';
 import { quoteIdent } from '../quote.js';
-import { postgresBinaries } from './binaries.js';
+import { type Layout, SYSTEM_DIR, serverLayout } from './layout.js';
 import { withLockFile } from './mutex.js';
 import { serverUser } from './os-user.js';
 import { type Owner, ownerAlive, readOwner, releaseOwner, writeOwner } from './owner.js';
 import { dataDirVersion, lastProblem, runningPostmaster } from './postmaster.js';
-import { grantTraverse } from './reachable.js';
 import { run } from './run.js';
 import { newPassword, readState, writeState } from './state.js';
 import { Users } from './users.js';
@@ -24,8 +23,14 @@ export interface EmbeddedServerOptions {
   readonly database?: string;
   /** Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for throwaway test servers. */
   readonly settings?: Readonly<Record<string, string>>;
-  /** Told about anything strata changed outside its own folder (folder permissions, as root). */
+  /** Told about what a person should know, e.g. where the data went when, as root, `home` is closed to the postgres user. */
   readonly notice?: (line: string) => void;
+  /**
+   * As root: where strata puts what the postgres system user must reach but cannot where it is
+   * (the data directory when `home` is closed to it, a copy of the binaries when the package is).
+   * Default `/var/lib/strata`.
+   */
+  readonly systemDir?: string;
 }
 
 export type EmbeddedStatus =
@@ -77,8 +82,8 @@ export class EmbeddedServer {
   private readonly lockPath: string;
   private readonly mutexPath: string;
   private readonly statePath: string;
-  private readonly logPath: string;
   private readonly users: Users;
+  private layoutOnce: Promise<Layout> | undefined;
 
   constructor(private readonly options: EmbeddedServerOptions = {}) {
     this.home = resolve(options.home ?? '.strata');
@@ -88,7 +93,6 @@ export class EmbeddedServer {
     this.mutexPath = join(this.home, 'pg.mutex');
     this.users = new Users(join(this.home, 'pg.users'));
     this.statePath = join(this.home, 'pg.json');
-    this.logPath = join(this.dataDir, 'server.log');
   }
 
   /** Whether the server runs, on which port, who keeps it up and which processes use it. */
@@ -176,8 +180,8 @@ export class EmbeddedServer {
 
   private async halt(): Promise<void> {
     if (await runningPostmaster(this.dataDir)) {
-      const { pg_ctl } = await postgresBinaries();
-      const result = await run(pg_ctl, ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30'], await serverUser());
+      const { binaries, dataDir } = await this.layout();
+      const result = await run(binaries.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], await serverUser());
       if (result.code !== 0 && (await runningPostmaster(this.dataDir))) {
         throw new StrataError('EMBEDDED_FAILED', `could not stop the embedded PostgreSQL: ${lastProblem(result.stderr)}`);
       }
@@ -187,9 +191,6 @@ export class EmbeddedServer {
   }
 
   private async bringUp(): Promise<Omit<EmbeddedStart, 'daemon'>> {
-    const { postgres } = await postgresBinaries();
-    const changed = await grantTraverse([dirname(postgres), this.home], await serverUser());
-    for (const dir of changed) this.options.notice?.(`gave the postgres system user pass-through access (o+x) to ${dir}`);
     const state = (await readState(this.statePath)) ?? { password: newPassword() };
     await this.ensureInitialised(state.password);
     let postmaster = await runningPostmaster(this.dataDir);
@@ -201,6 +202,17 @@ export class EmbeddedServer {
     await writeState(this.statePath, { password: state.password, port: postmaster.port });
     await this.ensureDatabase(state.password, postmaster.port);
     return { url: this.urlFor(state.password, postmaster.port), port: postmaster.port, attached: false };
+  }
+
+  /** Where the binaries and the data directory are for the user the server runs as (worked out once). */
+  private layout(): Promise<Layout> {
+    this.layoutOnce ??= serverUser()
+      .then((as) => serverLayout(this.home, as, this.options.systemDir ?? SYSTEM_DIR, this.options.notice))
+      .catch((err: unknown) => {
+        this.layoutOnce = undefined;
+        throw err;
+      });
+    return this.layoutOnce;
   }
 
   private urlFor(password: string, port: number, database = this.database): string {
@@ -219,34 +231,34 @@ export class EmbeddedServer {
   }
 
   private async ensureInitialised(password: string): Promise<void> {
-    const version = await dataDirVersion(this.dataDir);
-    const { initdb, postgres } = await postgresBinaries();
-    const shipped = await this.binaryMajor(postgres);
+    const { binaries, dataDir } = await this.layout();
+    const version = await dataDirVersion(dataDir);
+    const shipped = await this.binaryMajor(binaries.postgres);
     if (version !== undefined) {
       if (version !== shipped) {
         throw new StrataError(
           'EMBEDDED_FAILED',
-          `${this.dataDir} holds PostgreSQL ${version} data but this strata ships PostgreSQL ${shipped}; dump it with the old version (pg_dumpall) and restore, or move the folder aside`,
+          `${dataDir} holds PostgreSQL ${version} data but this strata ships PostgreSQL ${shipped}; dump it with the old version (pg_dumpall) and restore, or move the folder aside`,
         );
       }
       return;
     }
     const as = await serverUser();
-    await rm(this.dataDir, { recursive: true, force: true });
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const pwfile = join(tmpdir(), `strata-pw-${process.pid}-${Date.now()}`);
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     if (as.uid !== undefined && as.gid !== undefined) {
-      await chown(this.dataDir, as.uid, as.gid);
+      await chown(dataDir, as.uid, as.gid);
       await chown(pwfile, as.uid, as.gid);
     }
-    await chmod(this.dataDir, 0o700);
+    await chmod(dataDir, 0o700);
     try {
-      const args = ['-D', this.dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'];
-      const result = await run(initdb, args, as);
+      const args = ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'];
+      const result = await run(binaries.initdb, args, as);
       if (result.code !== 0) {
         const hint = /Permission denied|could not change directory/.test(result.stderr)
-          ? ` (the postgres system user must be able to reach ${this.dataDir}: make its parent folders traversable, or set STRATA_HOME)`
+          ? ` (the postgres system user must be able to reach ${dataDir}: set STRATA_HOME to a folder it can reach, or run strata as a regular user)`
           : '';
         throw new StrataError('EMBEDDED_FAILED', `initdb failed: ${lastProblem(result.stderr)}${hint}`);
       }
@@ -261,7 +273,8 @@ export class EmbeddedServer {
   }
 
   private async pgCtlStart(port: number): Promise<void> {
-    const { pg_ctl } = await postgresBinaries();
+    const { binaries, dataDir } = await this.layout();
+    const logPath = join(dataDir, 'server.log');
     const settings: Record<string, string> = {
       listen_addresses: '127.0.0.1',
       max_connections: '200',
@@ -273,9 +286,9 @@ export class EmbeddedServer {
       if (!SAFE_SETTING.test(name) || !SAFE_SETTING.test(value)) throw new StrataError('CONFIG_INVALID', `unsafe server setting ${name}`);
       flags.push(`-c ${name}=${value}`);
     }
-    const result = await run(pg_ctl, ['start', '-D', this.dataDir, '-w', '-t', '60', '-l', this.logPath, '-o', flags.join(' ')], await serverUser());
+    const result = await run(binaries.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', logPath, '-o', flags.join(' ')], await serverUser());
     if (result.code === 0) return;
-    const log = await readFile(this.logPath, 'utf8').catch(() => '');
+    const log = await readFile(logPath, 'utf8').catch(() => '');
     const reason = lastProblem(`${log}\n${result.stderr}`);
     if (/could not bind|Address already in use/.test(reason)) {
       throw new StrataError('PORT_IN_USE', `port ${port} for the embedded PostgreSQL is already in use (set STRATA_PG_PORT to another)`);
@@ -283,7 +296,7 @@ export class EmbeddedServer {
     if (/lock file .* already exists/.test(reason)) {
       throw new StrataError('EMBEDDED_IN_USE', `the embedded PostgreSQL in ${this.dataDir} is already run by another process`);
     }
-    throw new StrataError('EMBEDDED_FAILED', `the embedded PostgreSQL did not start: ${reason} (log: ${this.logPath})`);
+    throw new StrataError('EMBEDDED_FAILED', `the embedded PostgreSQL did not start: ${reason} (log: ${logPath})`);
   }
 
   private async ensureDatabase(password: string, port: number): Promise<void> {
