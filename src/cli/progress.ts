@@ -32,7 +32,9 @@ export function startProgress(label: string, total: number | undefined, stream: 
   }
   let last = 0;
   let latest = { done: 0, rows: 0 };
+  let shown: typeof latest | undefined;
   const line = () => {
+    shown = latest;
     const r = rate(latest.rows);
     const fraction = total ? latest.done / total : undefined;
     const elapsed = (Date.now() - started) / 1000;
@@ -47,6 +49,9 @@ export function startProgress(label: string, total: number | undefined, stream: 
         line();
       }
     },
-    stop: line,
+    // The last state, unless the line for it was just written.
+    stop: () => {
+      if (shown !== latest) line();
+    },
   };
 }
