@@ -2,10 +2,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/db/index.js';
 import { runCli, startCli } from '../support/cli.js';
+import { queryRows as sql } from '../support/query.js';
 
 let home: string;
 
@@ -18,16 +18,6 @@ afterAll(async () => {
   await runCli(['db', 'stop'], { STRATA_HOME: home });
   await rm(home, { recursive: true, force: true });
 });
-
-async function sql(url: string, text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('strata serve (embedded PostgreSQL)', () => {
   it('serves, shares the embedded server with a second service, exits cleanly on SIGINT, and keeps data', async () => {

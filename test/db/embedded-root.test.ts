@@ -1,9 +1,9 @@
 import { chmod, lstat, mkdir, mkdtemp, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedServer, StrataError } from '../../src/db/index.js';
+import { queryRows as query } from '../support/query.js';
 
 const asRoot = userInfo().uid === 0;
 if (!asRoot) process.stderr.write('[strata tests] not root: the tests of running PostgreSQL as the postgres user are SKIPPED\n');
@@ -22,16 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
-
-async function query(url: string, text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.runIf(asRoot)('as root, in folders the postgres user cannot reach (#20 point 18)', () => {
   it('with STRATA_HOME under /root, strata never runs chmod on folders it does not own: the data goes where the postgres user can reach it', async () => {

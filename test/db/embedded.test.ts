@@ -1,9 +1,9 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedServer, StrataError } from '../../src/db/index.js';
+import { queryRows } from '../support/query.js';
 
 const homes: string[] = [];
 const servers: EmbeddedServer[] = [];
@@ -13,16 +13,6 @@ async function newHome(): Promise<string> {
   await chmod(home, 0o755);
   homes.push(home);
   return home;
-}
-
-async function query(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 afterEach(async () => {
@@ -36,16 +26,15 @@ describe('embedded PostgreSQL', () => {
     const first = new EmbeddedServer({ home });
     servers.push(first);
     const { url } = await first.start('process');
-    await query(url, 'CREATE TABLE kept (v text)');
-    await query(url, "INSERT INTO kept VALUES ('survives restarts')");
+    await queryRows(url, 'CREATE TABLE kept (v text)');
+    await queryRows(url, "INSERT INTO kept VALUES ('survives restarts')");
     await first.stop();
     expect((await first.status()).state).toBe('stopped');
 
     const second = new EmbeddedServer({ home });
     servers.push(second);
     const again = await second.start('process');
-    const { rows } = await query(again.url, 'SELECT v FROM kept');
-    expect(rows).toEqual([{ v: 'survives restarts' }]);
+    expect(await queryRows(again.url, 'SELECT v FROM kept')).toEqual([{ v: 'survives restarts' }]);
   });
 
   it('shares the server with a second user instead of refusing it; the last to release it stops it (#20 point 13)', async () => {
@@ -57,7 +46,7 @@ describe('embedded PostgreSQL', () => {
     const b = await second.start('process');
     expect(b).toMatchObject({ attached: true, daemon: false, port: a.port });
     expect(await first.release()).toMatchObject({ state: 'running', keptBy: 'users' });
-    expect((await query(b.url, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(await queryRows(b.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
     expect(await second.release()).toEqual({ state: 'stopped' });
     expect((await first.status()).state).toBe('stopped');
   });
@@ -84,7 +73,7 @@ describe('embedded PostgreSQL', () => {
     await writeFile(join(home, 'pg.lock'), JSON.stringify({ pid: 2 ** 22 + 7, kind: 'process' }));
     const adopted = await new EmbeddedServer({ home }).start('process');
     expect(adopted.port).toBe(first.port);
-    expect((await query(adopted.url, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(await queryRows(adopted.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
   it('shares a server started as a daemon instead of starting another', async () => {
