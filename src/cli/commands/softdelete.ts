@@ -33,7 +33,10 @@ export function softDeleteCommand(): Command {
     .option('--cascade <child:column>', 'soft-delete these children with the parent (repeatable)', collect)
     .option('--restrict <child:column>', 'refuse to delete a parent with live children (repeatable)', collect)
     .option('--keep <child:column>', 'leave children as they are (repeatable)', collect)
-    .addHelpText('after', '\nExample:\n  $ strata softdelete enable orders --cascade order_lines:order_id')
+    .addHelpText(
+      'after',
+      '\nExample (a child is enabled before a parent cascades to it):\n  $ strata softdelete enable order_lines\n  $ strata softdelete enable orders --cascade order_lines:order_id',
+    )
     .action((table: string, opts: Record<string, string[] | undefined>) =>
       withDb(async (db) => {
         const result = await enableSoftDelete(db, { table, children: children(opts) });
