@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { type Dto, isDto, type OutputDto } from './dto.js';
+import { TAKES_BODY } from './empty-body.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
 import { type Location, parseParts } from './validate.js';
 
@@ -135,6 +136,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], o
       method: route.method,
       url: route.url,
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+      config: { [TAKES_BODY]: route.schemas.body !== undefined },
       schema: { response: responseSchemas(route) },
       handler: async (request, reply) => {
         const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
