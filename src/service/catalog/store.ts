@@ -40,8 +40,10 @@ export function insertProduct(db: Db, input: NewProduct): Promise<ProductRow> {
     .executeTakeFirstOrThrow();
 }
 
-export function findProduct(db: Db, id: string): Promise<ProductRow | undefined> {
-  return db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+/** A live product; with `forUpdate`, its row stays locked until the transaction ends. */
+export function findProduct(db: Db, id: string, options: { readonly forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
+  const query = db.selectFrom('products').selectAll().where('id', '=', id);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export type UpdateOutcome =

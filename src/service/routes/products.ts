@@ -40,6 +40,12 @@ function notFound(id: string): HttpProblem {
   return new HttpProblem(404, 'PRODUCT_NOT_FOUND', `no product with id ${id}`);
 }
 
+function versionMismatch(current: number, expected: number | undefined): HttpProblem {
+  return new HttpProblem(412, 'VERSION_MISMATCH', `the product is at version ${current}, not ${expected}; read it again and retry`, undefined, {
+    etag: etag(current),
+  });
+}
+
 /** The version an If-Match header asks for; undefined for `*` (any version). */
 export function expectedVersion(header: string | undefined): number | undefined {
   if (header === undefined) {
@@ -60,10 +66,9 @@ export function expectedVersion(header: string | undefined): number | undefined 
 
 /** The catalog's routes over the products table. */
 export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
-  /** A product's live row as the 200 response, with its version as ETag; a 404 (saying `missing`) when it is deleted or unknown. */
-  const current = async (id: string, missing?: string) => {
-    const row = await findProduct(db, id);
-    if (!row) throw missing ? new HttpProblem(404, 'PRODUCT_NOT_FOUND', missing) : notFound(id);
+  /** A product's live row as the 200 response, with its version as ETag; a 404 when it is deleted or unknown. */
+  const found = (id: string, row: ProductRow | undefined) => {
+    if (!row) throw notFound(id);
     return reply(200, ProductOut.from(row), { etag: etag(row.version) });
   };
   const write = <T>(request: FastifyRequest, work: (trx: Transaction<ServiceDatabase>) => Promise<T>) =>
@@ -147,7 +152,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
           }
           return reply(200, ProductOut.from(rowFromSnapshot(then.data)), { etag: etag(then.version) });
         }
-        return current(params.id);
+        return found(params.id, await findProduct(db, params.id));
       },
     }),
     defineRoute({
@@ -165,11 +170,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
         const expected = expectedVersion(headers['if-match']);
         const outcome = await write(request, (trx) => updateProduct(trx, params.id, expected, body));
         if (outcome.status === 'not_found') throw notFound(params.id);
-        if (outcome.status === 'version_mismatch') {
-          throw new HttpProblem(412, 'VERSION_MISMATCH', `the product is at version ${outcome.current}, not ${expected}; read it again and retry`, undefined, {
-            etag: etag(outcome.current),
-          });
-        }
+        if (outcome.status === 'version_mismatch') throw versionMismatch(outcome.current, expected);
         return reply(200, ProductOut.from(outcome.row), { etag: etag(outcome.row.version) });
       },
     }),
@@ -182,10 +183,13 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       responses: { 200: ProductOut },
       problems: [404, 409],
       handler: async ({ params, request }) => {
-        await write(request, (trx) => restore<ServiceDatabase>(trx, 'products', params.id)).catch((err: unknown) => {
+        const row = await write(request, async (trx) => {
+          await restore<ServiceDatabase>(trx, 'products', params.id);
+          return findProduct(trx, params.id);
+        }).catch((err: unknown) => {
           throw isStrataError(err, 'NOT_FOUND') ? notFound(params.id) : err;
         });
-        return current(params.id);
+        return found(params.id, row);
       },
     }),
     defineRoute({
@@ -251,20 +255,27 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'POST',
       url: '/products/:id/revert',
-      summary: 'Write a new version equal to an earlier one (history is never rewritten)',
+      summary: 'Write a new version equal to an earlier one (history is never rewritten); If-Match, when sent, must carry the current version',
       tags,
       params: ProductParams,
+      headers: IfMatchHeaders,
       body: RevertBody,
       bodyLimit: BODY_LIMIT,
       responses: { 200: ProductOut },
-      problems: [404, 409],
-      handler: async ({ params, body, request }) => {
-        if (!(await findProduct(db, params.id)))
-          throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted or unknown; restore it first`);
-        await revertToVersion(db, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
-          throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
+      problems: [404, 409, 412],
+      handler: async ({ params, headers, body, request }) => {
+        const ifMatch = headers['if-match'];
+        const expected = ifMatch === undefined ? undefined : expectedVersion(ifMatch);
+        const row = await write(request, async (trx) => {
+          const before = await findProduct(trx, params.id, { forUpdate: true });
+          if (!before) throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted or unknown; restore it first`);
+          if (expected !== undefined && before.version !== expected) throw versionMismatch(before.version, expected);
+          await revertToVersion<ServiceDatabase>(trx, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
+            throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
+          });
+          return findProduct(trx, params.id);
         });
-        return current(params.id, `product ${params.id} is deleted; restore it first`);
+        return found(params.id, row);
       },
     }),
   ];
