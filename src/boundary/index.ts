@@ -25,4 +25,4 @@ export {
   registerRoutes,
   reply,
 } from './route.js';
-export { fieldErrors, parseParts } from './validate.js';
+export { fieldErrors, parseInput, parseParts } from './validate.js';

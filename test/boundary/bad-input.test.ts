@@ -110,6 +110,40 @@ describe('bad input gets a 4xx problem naming the field and writes nothing', () 
     expect(badTag.json().errors[0]).toMatchObject({ field: 'if-match', in: 'header' });
   });
 
+  it('a value of the wrong type is described as such, never as "is required" (was "is required" for price 1.5, price "100", description null, revert version "1"; 1e300 was "not a fraction")', async () => {
+    const messages = async (method: 'POST' | 'PATCH', url: string, payload: string, headers: Record<string, string> = {}) => {
+      const res = await svc.request({ method, url, headers: { ...json, ...headers }, payload });
+      expect(res.statusCode, res.body).toBe(400);
+      return Object.fromEntries(res.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    };
+    expect(await messages('POST', '/products', body({ price: 1.5 }))).toEqual({ price: 'must be a whole number of minor units, not a fraction; received 1.5' });
+    expect(await messages('POST', '/products', body({ price: '100' }))).toEqual({
+      price: 'must be an integer amount in minor units (e.g. cents); received a string',
+    });
+    expect(await messages('POST', '/products', body({ description: null }))).toEqual({ description: 'must be a string; received null' });
+    expect(await messages('POST', '/products', body({ name: 42, tags: 'tools', stock: true }))).toEqual({
+      name: 'must be a string; received 42',
+      tags: 'must be an array; received a string',
+      stock: 'must be an integer; received true',
+    });
+    expect(await messages('POST', '/products', body({}).replace(/"price":\d+/, '"price":1e300'))).toEqual({ price: 'must be at most 9007199254740991' });
+    expect(await messages('POST', '/products', body({}, ['price']))).toEqual({ price: 'is required' });
+    expect(await messages('PATCH', `/products/${target.id}`, JSON.stringify({ sku: ['A'] }), { 'if-match': '*' })).toEqual({
+      sku: 'must be a string; received an array',
+    });
+    expect(await messages('POST', `/products/${target.id}/revert`, '{"version":"1"}')).toEqual({ version: 'must be a version number; received a string' });
+    expect(await messages('POST', `/products/${target.id}/revert`, '{"version":{}}')).toEqual({ version: 'must be a version number; received an object' });
+    const line = await svc.request({
+      method: 'POST',
+      url: '/products/import',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: '{"sku":"TYPE-1","name":"x","price":"100","currency":"EUR"}\n',
+    });
+    expect(line.json().errors).toEqual([
+      { field: 'price', in: 'body', message: 'line 1: must be an integer amount in minor units (e.g. cents); received a string' },
+    ]);
+  });
+
   it('bad query strings and path ids are 400s naming the parameter', async () => {
     for (const [url, field] of [
       ['/products?limit=1000', 'limit'],
