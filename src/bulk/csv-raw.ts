@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StrataError } from '../db/index.js';
+import { withoutBom } from './utf8.js';
 
 /** Whole CSV records, as bytes, with the physical line each record starts on. */
 export interface RawCsvRun {
@@ -13,8 +14,8 @@ export interface RawCsvRun {
 
 /**
  * A CSV file or stream passed to PostgreSQL as it is (COPY … WITH (FORMAT csv)): strata only
- * finds record boundaries (quotes aware) to cut chunks, and reads the header for column names,
- * so PostgreSQL does the parsing at full speed.
+ * finds record boundaries (quotes aware) to cut chunks, and reads the header for column names
+ * (a UTF-8 byte-order mark before it is dropped), so PostgreSQL does the parsing at full speed.
  *
  * @example
  * await bulkInsert(database, 'products', csvFile(createReadStream('products.csv')));
@@ -90,8 +91,7 @@ export async function* rawCsvRuns(
   let data: Buffer[] = [];
   let starts: number[] = [];
   let inChunk = 0;
-  for await (const read of file.input as AsyncIterable<Buffer | string>) {
-    const piece = typeof read === 'string' ? Buffer.from(read) : read;
+  for await (const piece of withoutBom(file.input as AsyncIterable<Buffer | string>)) {
     let from = 0;
     let runFrom = 0;
     for (let i = 0; i < piece.length; i++) {

@@ -1,7 +1,8 @@
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { parse } from 'csv-parse';
 import { StrataError } from '../db/index.js';
+import { strictUtf8 } from './utf8.js';
 
 /** One input record with where it came from, so errors can name the line. */
 export interface SourceRecord {
@@ -16,26 +17,32 @@ export type Source = AsyncIterable<SourceRecord>;
 
 /**
  * Records from a CSV stream with a header row (columns are matched by header name). Empty fields
- * are NULL; quoted empty strings stay empty strings.
+ * are NULL; quoted empty strings stay empty strings. The input must be UTF-8 (a byte-order mark is
+ * dropped); an invalid byte is a BULK_SOURCE_INVALID error naming its line.
  *
  * @example
  * for await (const r of csvSource(createReadStream('products.csv'))) console.log(r.line, r.values);
  */
 export async function* csvSource(input: Readable): Source {
-  const parser = input.pipe(
-    parse({
-      columns: true,
-      info: true,
-      raw: true,
-      record_delimiter: ['\r\n', '\n'],
-      cast: (value, context) => (value === '' && !context.quoting ? null : value),
-    }),
+  const parser = parse({
+    columns: true,
+    info: true,
+    raw: true,
+    record_delimiter: ['\r\n', '\n'],
+    cast: (value, context) => (value === '' && !context.quoting ? null : value),
+  });
+  pipeline(
+    input,
+    (bytes: Readable) => strictUtf8(bytes, 'CSV'),
+    parser,
+    () => undefined,
   );
   try {
     for await (const record of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number }; raw: string }>) {
       yield { line: record.info.lines - countNewlines(record.raw.trimEnd()), values: record.record, raw: record.raw.replace(/\r?\n?$/, '') };
     }
   } catch (err) {
+    if (err instanceof StrataError) throw err;
     const e = err as { lines?: number; message?: string };
     throw new StrataError('BULK_SOURCE_INVALID', `CSV line ${e.lines ?? '?'}: ${e.message ?? String(err)}`, {}, { cause: err });
   }
@@ -47,10 +54,27 @@ function countNewlines(text: string): number {
   return n;
 }
 
-/** Records from newline-delimited JSON (one object per line; blank lines skipped). */
+/** The input's lines (LF or CRLF), checked to be UTF-8. */
+async function* textLines(input: Readable, format: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  for await (const bytes of strictUtf8(input, format)) {
+    const text = carry + decoder.write(bytes);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield text.slice(start, text[end - 1] === '\r' ? end - 1 : end);
+      start = end + 1;
+    }
+    carry = text.slice(start);
+  }
+  const last = carry + decoder.end();
+  if (last !== '') yield last.replace(/\r$/, '');
+}
+
+/** Records from newline-delimited JSON (one object per line; blank lines skipped), in UTF-8 (a byte-order mark is dropped). */
 export async function* ndjsonSource(input: Readable): Source {
   let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+  for await (const text of textLines(input, 'NDJSON')) {
     line++;
     if (text.trim() === '') continue;
     let values: unknown;
