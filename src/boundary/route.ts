@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { type Dto, isDto, type OutputDto } from './dto.js';
 import { TAKES_BODY } from './empty-body.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
+import { closeIfUnread, limitStreamedBody } from './stream-body.js';
 import { type Location, parseParts } from './validate.js';
 
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -129,7 +130,14 @@ const SOURCES: Record<Location, (r: FastifyRequest) => unknown> = {
   header: (r) => r.headers,
 };
 
-/** Registers declared routes on a Fastify instance: validate, run (inside `wrap`, if given), send only DTOs. */
+/**
+ * Registers declared routes on a Fastify instance: validate, run (inside `wrap`, if given), send
+ * only DTOs. A body a content-type parser hands over as a stream is held to the route's bodyLimit.
+ *
+ * @example
+ * installProblemHandlers(app);
+ * registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => 'anonymous' }) });
+ */
 export function registerRoutes(app: FastifyInstance, routes: readonly Route[], options: { readonly wrap?: RouteWrapper } = {}): void {
   for (const route of routes) {
     app.route({
@@ -142,8 +150,12 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], o
         const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
         for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
         const input = parseParts(parts) as Partial<Record<Location, unknown>>;
+        const streamed = limitStreamedBody(request);
         const execute = () => route.run({ params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
-        const result = options.wrap ? await options.wrap(route, request, execute) : await execute();
+        const result = await (options.wrap ? options.wrap(route, request, execute) : execute()).catch((err: unknown) => {
+          if (streamed) closeIfUnread(request, reply);
+          throw err;
+        });
         if (result.headers) reply.headers(result.headers);
         reply.code(result.status);
         if (result.raw !== undefined)

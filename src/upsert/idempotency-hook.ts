@@ -1,14 +1,20 @@
+import { createHash } from 'node:crypto';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { HttpProblem, type RouteResult, type RouteWrapper } from '../boundary/index.js';
 import { runInTransaction, withTransaction } from '../db/index.js';
 import {
   bodyHash,
+  type Claim,
   claimIdempotencyKey,
   completeIdempotencyKey,
   type IdempotencyOptions,
   isValidIdempotencyKey,
   releaseIdempotencyKey,
+  renewIdempotencyKey,
+  STREAMED_BODY,
   type StoredResponse,
 } from './idempotency.js';
 
@@ -50,10 +56,41 @@ function keyOf(request: FastifyRequest, required: boolean): string | undefined {
 }
 
 /**
+ * A streamed body (an upload) hashed as the handler reads it: nothing of it is held. `digest`
+ * reads what the handler left (all of it for a replay, where no handler runs) and gives the sha256.
+ */
+function hashWhileRead(request: FastifyRequest): () => Promise<string> {
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  request.body = pipeline(request.body as Readable, tap, () => undefined);
+  let digest: Promise<string> | undefined;
+  return () => {
+    digest ??= finished(tap.resume()).then(() => hash.digest('hex'));
+    return digest;
+  };
+}
+
+/** Keeps renewing the claim's lock while its request runs, so a live holder never loses its key to a retry. */
+function holdClaim<DB>(db: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>, lockTtlMs: number): () => void {
+  const timer = setInterval(() => void renewIdempotencyKey(db, claim, lockTtlMs).catch(() => undefined), Math.max(10, lockTtlMs / 3));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const mismatch = () => new HttpProblem(422, 'IDEMPOTENCY_KEY_MISMATCH', 'this Idempotency-Key was already used for a different request (method, path or body)');
+
+/**
  * The Idempotency-Key hook, as a route wrapper for `registerRoutes`. The first request with a key
  * runs, and its effect and its stored response commit in one transaction; a repeat gets the stored
  * response with `Idempotent-Replayed: true`; a repeat with another body 422; a repeat while the
- * first runs 409 with Retry-After. The key is bound to principal, method, path and body hash.
+ * first runs 409 with Retry-After. The key is bound to principal, method, path and body hash; a
+ * streamed body (an upload) is hashed as it is read, never held. A running request keeps renewing
+ * its lock, so only a holder that died loses its key.
  *
  * @example
  * registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: (req) => req.user.id }) });
@@ -64,12 +101,14 @@ export function idempotencyWrapper<DB>(db: Kysely<DB>, options: IdempotencyHookO
     const key = keyOf(request, route.idempotency === 'required');
     if (key === undefined) return execute();
     const path = request.url.split('?')[0] ?? request.url;
+    const streamed = request.body instanceof Readable ? hashWhileRead(request) : undefined;
     const claim = await claimIdempotencyKey(
       db,
-      { principal: options.principalOf(request), key, method: request.method, path, bodyHash: bodyHash(request.body) },
+      { principal: options.principalOf(request), key, method: request.method, path, bodyHash: streamed ? STREAMED_BODY : bodyHash(request.body) },
       options,
     );
     if (claim.kind === 'replay') {
+      if (streamed && (await streamed()) !== claim.bodyHash) throw mismatch();
       options.onReplay?.();
       return {
         status: claim.response.status,
@@ -78,25 +117,26 @@ export function idempotencyWrapper<DB>(db: Kysely<DB>, options: IdempotencyHookO
         raw: claim.response.body,
       };
     }
-    if (claim.kind === 'mismatch') {
-      throw new HttpProblem(422, 'IDEMPOTENCY_KEY_MISMATCH', 'this Idempotency-Key was already used for a different request (method, path or body)');
-    }
+    if (claim.kind === 'mismatch') throw mismatch();
     if (claim.kind === 'in_flight') {
       throw new HttpProblem(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still running; retry later', undefined, {
         'retry-after': String(claim.retryAfterSeconds),
       });
     }
+    const stopHolding = holdClaim(db, claim, options.lockTtlMs ?? 30_000);
     try {
       return await withTransaction(db, (trx) =>
         runInTransaction(db, trx, async () => {
           const result = await execute();
-          await completeIdempotencyKey(trx, claim, stored(result));
+          await completeIdempotencyKey(trx, claim, stored(result), streamed ? await streamed() : undefined);
           return result;
         }),
       );
     } catch (err) {
       await releaseIdempotencyKey(db, claim).catch(() => undefined);
       throw err;
+    } finally {
+      stopHolding();
     }
   };
 }

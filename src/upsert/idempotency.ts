@@ -8,9 +8,16 @@ export interface IdempotentRequest {
   readonly key: string;
   readonly method: string;
   readonly path: string;
-  /** sha256 of the request body in canonical form (see `bodyHash`). */
+  /** sha256 of the request body in canonical form (see `bodyHash`), or STREAMED_BODY when the body is a stream hashed as it is read. */
   readonly bodyHash: string;
 }
+
+/**
+ * The `bodyHash` of a request whose body is a stream (an upload): its hash is known only once the
+ * handler has read it, so it is given to `completeIdempotencyKey`, and a repeat compares its own
+ * body's hash with the stored one (`Claim` kind `replay` carries it).
+ */
+export const STREAMED_BODY = 'streamed';
 
 /** A response as stored for replay. */
 export interface StoredResponse {
@@ -21,7 +28,7 @@ export interface StoredResponse {
 
 export type Claim =
   | { readonly kind: 'acquired'; readonly token: string; readonly request: IdempotentRequest }
-  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  | { readonly kind: 'replay'; readonly response: StoredResponse; readonly bodyHash: string }
   | { readonly kind: 'in_flight'; readonly retryAfterSeconds: number }
   | { readonly kind: 'mismatch' };
 
@@ -127,9 +134,11 @@ export async function claimIdempotencyKey<DB>(db: Kysely<DB>, request: Idempoten
         FROM strata_idempotency_keys WHERE principal = ${request.principal} AND key = ${request.key}`.execute(db);
     const row = rows[0];
     if (!row) continue;
-    if (row.method !== request.method || row.path !== request.path || row.body_hash !== request.bodyHash) return { kind: 'mismatch' };
+    const sameBody = request.bodyHash === STREAMED_BODY || row.body_hash === request.bodyHash;
+    if (row.method !== request.method || row.path !== request.path || !sameBody) return { kind: 'mismatch' };
     if (row.state === 'done') {
-      return { kind: 'replay', response: { status: row.response_status ?? 200, headers: row.response_headers ?? {}, body: row.response_body } };
+      const response = { status: row.response_status ?? 200, headers: row.response_headers ?? {}, body: row.response_body };
+      return { kind: 'replay', response, bodyHash: row.body_hash };
     }
     return { kind: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil((row.wait_ms ?? 1000) / 1000)) };
   }
@@ -138,17 +147,37 @@ export async function claimIdempotencyKey<DB>(db: Kysely<DB>, request: Idempoten
 
 /**
  * Stores the response, in the transaction that carries the request's effect, so both commit or
- * neither does. Fails with IDEMPOTENCY_KEY_IN_FLIGHT when this claim lost its lock to a retry.
+ * neither does; `bodyHash` is the hash of a streamed body, read by now. Fails with
+ * IDEMPOTENCY_KEY_IN_FLIGHT when this claim lost its lock to a retry.
  */
-export async function completeIdempotencyKey<DB>(trx: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>, response: StoredResponse): Promise<void> {
+export async function completeIdempotencyKey<DB>(
+  trx: Kysely<DB>,
+  claim: Extract<Claim, { kind: 'acquired' }>,
+  response: StoredResponse,
+  bodyHash: string = claim.request.bodyHash,
+): Promise<void> {
   const result = await sql`
     UPDATE strata_idempotency_keys
-       SET state = 'done', locked_until = NULL, response_status = ${response.status},
+       SET state = 'done', locked_until = NULL, body_hash = ${bodyHash}, response_status = ${response.status},
            response_headers = ${JSON.stringify(response.headers)}::jsonb, response_body = ${response.body}
      WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(trx);
   if (result.numAffectedRows !== 1n) {
     throw new StrataError('IDEMPOTENCY_KEY_IN_FLIGHT', 'this request held the Idempotency-Key too long and a retry took it over; its effect was rolled back');
   }
+}
+
+/**
+ * Extends a claim's lock by `lockTtlMs` from now, so a request that runs longer than the lock
+ * (an upload) keeps its key; false when the claim is no longer held.
+ *
+ * @example
+ * const timer = setInterval(() => void renewIdempotencyKey(db, claim, 30_000), 10_000);
+ */
+export async function renewIdempotencyKey<DB>(db: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>, lockTtlMs = 30_000): Promise<boolean> {
+  const result = await sql`
+    UPDATE strata_idempotency_keys SET locked_until = clock_timestamp() + make_interval(secs => ${lockTtlMs / 1000})
+     WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(db);
+  return result.numAffectedRows === 1n;
 }
 
 /** Gives the key up after a failed attempt, so a retry can run at once. */

@@ -9,6 +9,8 @@ export {
   type IdempotentRequest,
   isValidIdempotencyKey,
   releaseIdempotencyKey,
+  renewIdempotencyKey,
+  STREAMED_BODY,
   type StoredResponse,
 } from './idempotency.js';
 export { IDEMPOTENCY_DOC } from './idempotency-doc.js';

@@ -110,6 +110,24 @@ describe('catalog listing', () => {
     const junk = await svc.request({ method: 'GET', url: '/products?cursor=bm9wZQ' });
     expect([junk.statusCode, junk.json().code]).toEqual([400, 'INVALID_CURSOR']);
   });
+  it("a forged cursor whose value PostgreSQL cannot take is a 400 INVALID_CURSOR (was 422 INVALID_DATA with PostgreSQL's text)", async () => {
+    await create();
+    const id = '01900000-0000-7000-8000-000000000000';
+    const forge = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const [sort, value] of [
+      ['name', '\u0000'],
+      ['-name', 'a\u0000b'],
+      ['price', '9999999999999999999'],
+      ['created', 'x'],
+    ] as const) {
+      const res = await svc.request({ method: 'GET', url: `/products?sort=${sort}&cursor=${forge([sort, value, id])}` });
+      expect([res.statusCode, res.json().code], `${sort} ${JSON.stringify(value)}`).toEqual([400, 'INVALID_CURSOR']);
+    }
+    for (const value of ['-271821-04-20T00:00:00.000Z', '1', '2026-02-31T00:00:00.000Z']) {
+      const res = await svc.request({ method: 'GET', url: `/admin/products/deleted?cursor=${forge(['-deleted', value, id])}` });
+      expect([res.statusCode, res.json().code], value).toEqual([400, 'INVALID_CURSOR']);
+    }
+  });
 });
 
 describe('catalog soft deletes', () => {
@@ -214,6 +232,49 @@ describe('catalog history', () => {
   });
 });
 
+describe('revert and If-Match', () => {
+  it('revert honours If-Match: a stale version is a 412 with the current ETag and writes nothing (was 200: revert ignored If-Match)', async () => {
+    const p = await create({ name: 'One' });
+    for (const name of ['Two', 'Three']) {
+      const version = (await svc.request({ method: 'GET', url: `/products/${p.id}` })).json().version;
+      await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': `"${version}"` }, payload: { name } });
+    }
+    const revert = (headers: Record<string, string>) => svc.request({ method: 'POST', url: `/products/${p.id}/revert`, headers, payload: { version: 1 } });
+    const stale = await revert({ 'if-match': '"1"' });
+    expect([stale.statusCode, stale.json().code, stale.headers.etag]).toEqual([412, 'VERSION_MISMATCH', '"3"']);
+    expect((await svc.request({ method: 'GET', url: `/products/${p.id}` })).json()).toMatchObject({ name: 'Three', version: 3 });
+    const weak = await revert({ 'if-match': 'W/"3"' });
+    expect(weak.statusCode).toBe(412);
+    const malformed = await revert({ 'if-match': 'three' });
+    expect([malformed.statusCode, malformed.json().errors?.[0]?.field]).toEqual([400, 'if-match']);
+    const current = await revert({ 'if-match': '"3"' });
+    expect([current.statusCode, current.json().name, current.headers.etag]).toEqual([200, 'One', '"4"']);
+    const any = await revert({ 'if-match': '*' });
+    expect([any.statusCode, any.json().version]).toEqual([200, 4]);
+  });
+});
+
+describe('body-less routes and Content-Type: application/json', () => {
+  it('DELETE and POST restore with Content-Type: application/json and no body succeed (was 400 MALFORMED_JSON "Body cannot be empty")', async () => {
+    const p = await create();
+    const json = { 'content-type': 'application/json' };
+    const deleted = await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: json });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    const restored = await svc.request({ method: 'POST', url: `/products/${p.id}/restore`, headers: json });
+    expect([restored.statusCode, restored.json().id], restored.body).toEqual([200, p.id]);
+    const keyed = await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: { ...json, 'content-length': '0' } });
+    expect(keyed.statusCode).toBe(204);
+    const again = await svc.request({ method: 'POST', url: `/products/${p.id}/restore`, headers: { ...json, 'idempotency-key': `ct-${p.id}` } });
+    expect(again.statusCode, again.body).toBe(200);
+    for (const url of ['/products', `/products/${p.id}/revert`]) {
+      const empty = await svc.request({ method: 'POST', url, headers: json });
+      expect([empty.statusCode, empty.json().code], url).toEqual([400, 'MALFORMED_JSON']);
+    }
+    const patch = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { ...json, 'if-match': '*' } });
+    expect([patch.statusCode, patch.json().code]).toEqual([400, 'MALFORMED_JSON']);
+  });
+});
+
 describe('PUT /products/by-sku/:sku (upsert)', () => {
   it('creates (201), repeats without a write (200, same version), updates (200, new version)', async () => {
     const sku = `UPSERT-${Date.now().toString(36)}`;
@@ -263,5 +324,12 @@ describe('POST /products/import', () => {
     expect(wrongType.statusCode).toBe(415);
     const junk = await svc.request({ method: 'POST', url: '/products/import', headers: { 'content-type': 'application/x-ndjson' }, payload: 'not json\n' });
     expect([junk.statusCode, junk.json().code]).toEqual([400, 'MALFORMED_IMPORT']);
+    const huge = await svc.request({
+      method: 'POST',
+      url: '/products/import',
+      headers: { 'content-type': 'text/csv', 'content-length': String(100 * 1024 * 1024 + 1) },
+      payload: 'sku,name\n',
+    });
+    expect([huge.statusCode, huge.json().code, huge.headers.connection]).toEqual([413, 'PAYLOAD_TOO_LARGE', 'close']);
   });
 });

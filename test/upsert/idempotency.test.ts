@@ -42,6 +42,7 @@ describe('idempotency key store', () => {
     expect(await claimIdempotencyKey(db, request('k1'))).toEqual({
       kind: 'replay',
       response: { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' },
+      bodyHash: bodyHash({ a: 1 }),
     });
     expect(await claimIdempotencyKey(db, request('k1', { a: 2 }))).toEqual({ kind: 'mismatch' });
     expect(await claimIdempotencyKey(db, { ...request('k1'), path: '/other' })).toEqual({ kind: 'mismatch' });

@@ -1,8 +1,8 @@
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
-import { defineOutput, defineRoute, fieldErrors, HttpProblem, type Route, reply } from '../../boundary/index.js';
+import { defineOutput, defineRoute, fieldErrors, HttpProblem, parseInput, type Route, reply } from '../../boundary/index.js';
 import { bulkUpsert, csvSource, ndjsonSource, type Source } from '../../bulk/index.js';
 import type { Database } from '../../db/index.js';
 import { EXAMPLE_CSV, EXAMPLE_NDJSON } from '../dto/examples.js';
@@ -20,19 +20,6 @@ export function acceptImportBodies(app: FastifyInstance): void {
   app.addContentTypeParser([TYPES.csv, TYPES.ndjson], (_request, payload, done) => done(null, payload));
 }
 
-function limited(stream: Readable): Readable {
-  let bytes = 0;
-  return stream.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        if (bytes > IMPORT_LIMIT) done(new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `imports are limited to ${IMPORT_LIMIT} bytes`));
-        else done(null, chunk);
-      },
-    }),
-  );
-}
-
 const csvNumber = (v: unknown) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
 function csvFields(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -46,7 +33,7 @@ function csvFields(values: Readonly<Record<string, unknown>>): Record<string, un
 
 async function* validated(source: Source, csv: boolean): Source {
   for await (const record of source) {
-    const parsed = ProductCreate.safeParse(csv ? csvFields(record.values) : record.values);
+    const parsed = parseInput(ProductCreate, csv ? csvFields(record.values) : record.values);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error, 'body').map((e) => ({ ...e, message: `line ${record.line}: ${e.message}` }));
       throw new HttpProblem(400, 'VALIDATION_FAILED', `invalid product on line ${record.line}: ${errors.map((e) => e.field).join(', ')}`, errors);
@@ -63,7 +50,7 @@ export function importRoutes(database: Database): Route[] {
       url: '/products/import',
       summary: 'Import products from CSV (text/csv) or NDJSON (application/x-ndjson), upserting by SKU; all or nothing',
       tags: ['products'],
-      idempotency: 'none',
+      bodyLimit: IMPORT_LIMIT,
       rawBodies: { [TYPES.csv]: EXAMPLE_CSV, [TYPES.ndjson]: EXAMPLE_NDJSON },
       responses: { 200: ImportOut },
       problems: [400, 413, 415],
@@ -76,8 +63,7 @@ export function importRoutes(database: Database): Route[] {
           throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `send ${TYPES.csv} or ${TYPES.ndjson}`);
         }
         const csv = type === TYPES.csv;
-        const input = limited(body);
-        const source = validated(csv ? csvSource(input) : ndjsonSource(input), csv);
+        const source = validated(csv ? csvSource(body) : ndjsonSource(body), csv);
         const result = await bulkUpsert(database, 'products', source, {
           key: ['sku'],
           update: ['name', 'description', 'price', 'currency', 'stock', 'tags'],
