@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpProblem } from './problem.js';
 
 /** Route config flag `registerRoutes` sets on routes that declare a body schema. */
 export const TAKES_BODY = 'strataTakesBody';
@@ -7,18 +8,24 @@ function takesBody(request: FastifyRequest): boolean {
   return (request.routeOptions.config as unknown as Record<string, unknown>)[TAKES_BODY] === true;
 }
 
+function declaredEmpty(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return length === '0' || (length === undefined && request.headers['transfer-encoding'] === undefined);
+}
+
 /**
- * Lets an empty `application/json` body through to routes that take no body (DELETE, POST
- * .../restore): many clients send `Content-Type: application/json` on every request. A route
- * that declares a body still answers 400 MALFORMED_JSON to an empty one; a non-empty body is
- * parsed as before (prototype poisoning refused).
+ * Lets an empty body through to routes that take no body (DELETE, POST .../restore), whatever
+ * its Content-Type: many clients send `Content-Type: application/json` on every request, and
+ * `curl -d ''` sends a form type. A route that declares a body still answers 400 MALFORMED_JSON to
+ * an empty JSON body and 415 to a type it does not read; a non-empty JSON body is parsed as before
+ * (prototype poisoning refused).
  *
  * @example
  * const app = Fastify();
- * acceptEmptyJsonBodies(app);
+ * acceptEmptyBodies(app);
  * registerRoutes(app, routes);
  */
-export function acceptEmptyJsonBodies(app: FastifyInstance): void {
+export function acceptEmptyBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -27,5 +34,16 @@ export function acceptEmptyJsonBodies(app: FastifyInstance): void {
       return;
     }
     parse(request, String(body), done);
+  });
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    if (request.is404 || (!takesBody(request) && declaredEmpty(request))) {
+      done(null, undefined);
+      return;
+    }
+    const type = String(request.headers['content-type'] ?? 'none');
+    done(
+      new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not accepted here${takesBody(request) ? '; send application/json' : ''}`),
+      undefined,
+    );
   });
 }

@@ -1,6 +1,6 @@
 export { type ApiReferenceOptions, registerApiReference } from './api-reference.js';
 export { type Dto, defineOutput, isDto, type OutputDto } from './dto.js';
-export { acceptEmptyJsonBodies } from './empty-body.js';
+export { acceptEmptyBodies } from './empty-body.js';
 export { count, currency, MAX_JSON_INTEGER, money, text, uuid } from './fields.js';
 export { type JsonSchema, toJsonSchema } from './json-schema.js';
 export {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
-import { acceptEmptyJsonBodies, installProblemHandlers, registerRoutes } from '../boundary/index.js';
+import { acceptEmptyBodies, installProblemHandlers, registerRoutes } from '../boundary/index.js';
 import { type Database, strataVersion } from '../db/index.js';
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
@@ -70,7 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app);
-  acceptEmptyJsonBodies(app);
+  acceptEmptyBodies(app);
   app.removeContentTypeParser('text/plain');
   await app.register(opsRoutes, { database: options.database, registry });
   acceptImportBodies(app);

@@ -273,6 +273,20 @@ describe('body-less routes and Content-Type: application/json', () => {
     const patch = await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { ...json, 'if-match': '*' } });
     expect([patch.statusCode, patch.json().code]).toEqual([400, 'MALFORMED_JSON']);
   });
+
+  it("an empty body of any type (curl -d '' sends a form type) is accepted where no body is taken; a route with a body still answers 415", async () => {
+    const p = await create();
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' };
+    expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: form })).statusCode).toBe(204);
+    const restored = await svc.request({ method: 'POST', url: `/products/${p.id}/restore`, headers: { ...form, 'content-type': 'text/plain' } });
+    expect(restored.statusCode, restored.body).toBe(200);
+    const withBody = await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    expect([withBody.statusCode, withBody.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const create415 = await svc.request({ method: 'POST', url: '/products', headers: form });
+    expect([create415.statusCode, create415.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const unknown = await svc.request({ method: 'POST', url: '/nowhere', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'NOT_FOUND']);
+  });
 });
 
 describe('PUT /products/by-sku/:sku (upsert)', () => {
