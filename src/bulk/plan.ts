@@ -69,18 +69,21 @@ export const chunkSetup = (plan: Plan): string[] => [NO_STATEMENT_TIMEOUT, ...(p
 export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
 
 /**
- * SQLSTATE classes that are never a row's fault: connection (08), transaction rollback (40:
- * serialization, deadlock), resources (53), lock not available (55), operator intervention (57:
- * timeouts, cancels, shutdown), system and internal errors (58, XX).
+ * SQLSTATE classes that are a row's fault: data exceptions (22: a bad number, date, encoding),
+ * integrity constraints (23: NOT NULL, CHECK, unique, foreign key), triggered data change
+ * violations (27), WITH CHECK OPTION (44) and a trigger's own RAISE (P0). Anything else (a missing
+ * privilege or object (42), a read-only or aborted transaction (25), a lock, timeout, lost
+ * connection, resource or internal error) would fail every row alike: it stops the load instead
+ * of setting rows aside. A row-level security refusal is 42501 too, so it stops the load.
  */
-const NOT_A_ROW = /^(08|40|53|55|57|58|XX)/;
+const ROW_CLASSES = /^(22|23|27|44|P0)/;
 
 /** Whether a database error is about a row's data (a type, a constraint, a trigger refusing it). */
 export const rowCaused = (err: unknown): boolean => {
   // A server's error has a severity; a socket's (EPIPE, ECONNRESET) does not.
   if (!(err instanceof Error) || !('severity' in err)) return false;
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !NOT_A_ROW.test(code);
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && ROW_CLASSES.test(code);
 };
 
 /** COPY into the table (insert) or the staging table (upsert); `csv` for files passed through as they are. */

@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Client } from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert, bulkUpsert, csvFile, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
+import { ensureLoadTable } from '../../src/bulk/progress.js';
 import { openPostgres } from '../../src/db/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { enableSoftDelete } from '../../src/softdelete/index.js';
@@ -100,6 +101,46 @@ describe('bulk loading', () => {
     expect(result.rows).toBe(989);
     expect(rejected).toHaveLength(11);
     expect(JSON.parse(rejected[0] ?? '{}')).toMatchObject({ sku: 'R-0', price: -1 });
+  });
+
+  it('reject mode sets aside only rows the database refuses for their data: a missing privilege or a read-only transaction stops the load with nothing set aside', async () => {
+    // A role that may read but not write goods: every row would fail alike, so none is a bad row.
+    const role = `strata_t_reader_${Math.random().toString(36).slice(2, 10)}`;
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN PASSWORD 'reader'`.execute(db);
+    await sql`GRANT USAGE, CREATE ON SCHEMA public TO ${sql.id(role)}`.execute(db);
+    await sql`GRANT SELECT ON goods TO ${sql.id(role)}`.execute(db);
+    await ensureLoadTable(db);
+    await sql`GRANT ALL ON strata_bulk_loads, strata_bulk_chunks TO ${sql.id(role)}`.execute(db);
+    const url = new URL(pg.url);
+    url.username = role;
+    url.password = 'reader';
+    const rows = Array.from({ length: 50 }, (_, i) => ({ sku: `RO-${i}`, name: 'r', price: i }));
+    const load = async () => {
+      const reader = await openPostgres(url.toString(), { max: 2 });
+      const rejected: string[] = [];
+      try {
+        return { result: await bulkInsert(reader, 'goods', objectSource(rows), { chunkRows: 20, onReject: (r) => void rejected.push(r.raw) }), rejected };
+      } finally {
+        await reader.close();
+      }
+    };
+    try {
+      const denied = await load();
+      expect(denied.rejected).toEqual([]);
+      expect(denied.result).toMatchObject({ rows: 0, rejected: 0 });
+      expect(denied.result.error?.code).not.toBe('BULK_BAD_ROW');
+      expect((denied.result.error?.cause as { code?: string } | undefined)?.code).toBe('42501');
+      await sql`GRANT INSERT, UPDATE ON goods TO ${sql.id(role)}`.execute(db);
+      await sql`ALTER ROLE ${sql.id(role)} SET default_transaction_read_only = on`.execute(db);
+      const readOnly = await load();
+      expect(readOnly.rejected).toEqual([]);
+      expect(readOnly.result).toMatchObject({ rows: 0, rejected: 0 });
+      expect((readOnly.result.error?.cause as { code?: string } | undefined)?.code).toBe('25006');
+      expect(await count(sql`sku LIKE 'RO-%'`)).toBe(0);
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(db);
+      await sql`DROP ROLE ${sql.id(role)}`.execute(db);
+    }
   });
 
   it('bulkUpsert updates existing keys, inserts new ones, and the last row of a chunk wins a repeated key', async () => {
@@ -387,20 +428,38 @@ describe('bulk loading', () => {
     }
   });
 
-  it('parallel: 1 loads one chunk after another, with the same result', async () => {
-    const input = Array.from({ length: 500 }, (_, i) => ({ sku: `P1-${i}`, name: 'p', price: i }));
-    expect(await bulkInsert(pg.database, 'goods', objectSource(input), { chunkRows: 100, parallel: 1 })).toMatchObject({ rows: 500, chunks: 5 });
-    expect(await count(sql`sku LIKE 'P1-%'`)).toBe(500);
+  it('parallel: 1 loads one chunk after another: each chunk starts after the one before it committed', async () => {
+    // A row trigger records how many rows of other transactions the row's insert sees: one chunk after another, a
+    // chunk's rows see exactly the chunks before it (a chunk started while the one before it was still open sees fewer).
+    await sql`CREATE TABLE one_by_one (n int PRIMARY KEY, seen int)`.execute(db);
+    await sql`CREATE FUNCTION one_by_one_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.seen := (SELECT count(*) FROM one_by_one WHERE xmin <> pg_current_xact_id()::xid);
+        RETURN NEW;
+      END $$`.execute(db);
+    await sql`CREATE TRIGGER one_by_one_seen BEFORE INSERT ON one_by_one FOR EACH ROW EXECUTE FUNCTION one_by_one_seen()`.execute(db);
+    const input = Array.from({ length: 500 }, (_, i) => ({ n: i + 1 }));
+    expect(await bulkInsert(pg.database, 'one_by_one', objectSource(input), { chunkRows: 100, parallel: 1 })).toMatchObject({ rows: 500, chunks: 5 });
+    const { rows } = await sql<{ n: number; seen: number }>`SELECT n, seen FROM one_by_one ORDER BY n`.execute(db);
+    expect(rows).toEqual(input.map(({ n }) => ({ n, seen: Math.floor((n - 1) / 100) * 100 })));
   });
 
-  it('works with soft deletes and history: loads go to the base table and are versioned once per chunk', async () => {
+  it('works with soft deletes and history: loads go to the base table; each chunk is versioned by one INSERT into the history table', async () => {
     await sql`CREATE TABLE tools (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), sku text NOT NULL UNIQUE, name text NOT NULL, version int NOT NULL DEFAULT 1)`.execute(
       db,
     );
     await enableSoftDelete(db, { table: 'tools' });
     await enableHistory(db, { table: 'tools' });
+    // Counts the statements that write versions (a per-row capture would count one per row).
+    await sql`CREATE TABLE history_writes (rows int NOT NULL)`.execute(db);
+    await sql`CREATE FUNCTION count_history_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO history_writes SELECT count(*) FROM written; RETURN NULL; END $$`.execute(db);
+    await sql`CREATE TRIGGER count_history_writes AFTER INSERT ON tools_history REFERENCING NEW TABLE AS written
+      FOR EACH STATEMENT EXECUTE FUNCTION count_history_writes()`.execute(db);
     const rows = Array.from({ length: 500 }, (_, i) => ({ sku: `T-${i}`, name: 't' }));
     expect(await bulkInsert(pg.database, 'tools', objectSource(rows), { chunkRows: 200 })).toMatchObject({ rows: 500, chunks: 3 });
+    const writes = await sql<{ rows: number }>`SELECT rows FROM history_writes ORDER BY rows DESC`.execute(db);
+    expect(writes.rows).toEqual([{ rows: 200 }, { rows: 200 }, { rows: 100 }]);
     await sql`DELETE FROM tools WHERE sku = 'T-1'`.execute(db);
     const up = await bulkUpsert(
       pg.database,
