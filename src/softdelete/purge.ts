@@ -39,22 +39,29 @@ async function relationFor<DB>(db: Kysely<DB>, table: string, schema: string): P
   return `${q(n.schema)}.${q(enabled ? n.base : n.live)}`;
 }
 
+/** The rows a purge may delete now: deleted long enough ago, referenced by no child row. */
+async function purgeable<DB>(db: Kysely<DB>, config: SoftDeleteConfig, options: PurgeOptions) {
+  const n = namesFor(config.table, config.schema);
+  const guards: string[] = [];
+  for (const child of config.children) {
+    guards.push(`AND NOT EXISTS (SELECT 1 FROM ${await relationFor(db, child.table, config.schema)} c WHERE c.${q(child.column)} = t.${q(config.primaryKey)})`);
+  }
+  return sql`${sql.raw(`${q(n.schema)}.${q(n.base)}`)} t
+         WHERE t.deleted_at < clock_timestamp() - make_interval(secs => ${options.olderThanMs / 1000})
+           ${sql.raw(guards.join('\n           '))}`;
+}
+
 async function purgeBatch<DB>(db: Kysely<DB>, config: SoftDeleteConfig, options: PurgeOptions): Promise<number> {
   const n = namesFor(config.table, config.schema);
   const pk = q(config.primaryKey);
-  const guards: string[] = [];
-  for (const child of config.children) {
-    guards.push(`AND NOT EXISTS (SELECT 1 FROM ${await relationFor(db, child.table, config.schema)} c WHERE c.${q(child.column)} = t.${pk})`);
-  }
+  const from = await purgeable(db, config, options);
   return withTransaction(db, async (trx) => {
     await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs ?? 1000}ms`}, true), set_config('strata.erase_history', ${options.eraseHistory ? 'on' : 'off'}, true)`.execute(
       trx,
     );
     const result = await sql`
       WITH doomed AS (
-        SELECT t.${sql.raw(pk)} AS key FROM ${sql.raw(`${q(n.schema)}.${q(n.base)}`)} t
-         WHERE t.deleted_at < clock_timestamp() - make_interval(secs => ${options.olderThanMs / 1000})
-           ${sql.raw(guards.join('\n           '))}
+        SELECT t.${sql.raw(pk)} AS key FROM ${from}
          ORDER BY t.deleted_at
          LIMIT ${options.batchSize ?? 1000}
          FOR UPDATE SKIP LOCKED)
@@ -62,6 +69,14 @@ async function purgeBatch<DB>(db: Kysely<DB>, config: SoftDeleteConfig, options:
     return Number(result.numAffectedRows ?? 0n);
   });
 }
+
+/** Whether purgeable rows are left that a batch skipped because another transaction holds them (a plain read waits for no lock). */
+async function lockedLeft<DB>(db: Kysely<DB>, config: SoftDeleteConfig, options: PurgeOptions): Promise<boolean> {
+  const { rows } = await sql<{ left: boolean }>`SELECT EXISTS (SELECT 1 FROM ${await purgeable(db, config, options)}) AS left`.execute(db);
+  return rows[0]?.left === true;
+}
+
+const LOCKED_RETRY_MS = 50;
 
 async function purgeTable<DB>(
   db: Kysely<DB>,
@@ -75,7 +90,7 @@ async function purgeTable<DB>(
     if (childConfig) await purgeTable(db, childConfig, options, totals, counter);
   }
   totals[config.table] ??= 0;
-  for (let contended = 0; ; ) {
+  for (let contended = 0, skippedLocked = 0; ; ) {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('purge aborted');
     let purged: number;
     try {
@@ -84,7 +99,13 @@ async function purgeTable<DB>(
       if (isStrataError(err, 'LOCK_TIMEOUT') && ++contended < 10) continue;
       throw err;
     }
-    if (purged === 0) return;
+    if (purged === 0) {
+      // Every row left is held by another transaction (SKIP LOCKED passed over it): retry for up to the lock timeout, then leave it for the next run.
+      if (++skippedLocked * LOCKED_RETRY_MS > (options.lockTimeoutMs ?? 1000) || !(await lockedLeft(db, config, options))) return;
+      await new Promise((resolve) => setTimeout(resolve, LOCKED_RETRY_MS));
+      continue;
+    }
+    skippedLocked = 0;
     counter.batches += 1;
     totals[config.table] = (totals[config.table] ?? 0) + purged;
     options.onProgress?.({ table: config.table, purged: totals[config.table] ?? 0, batches: counter.batches });
@@ -93,7 +114,8 @@ async function purgeTable<DB>(
 
 /**
  * Hard-deletes rows soft-deleted longer ago than `olderThanMs`, in small batches (each its own
- * transaction, skipping locked rows, with a short lock timeout) so live writes never wait on it.
+ * transaction, skipping locked rows, with a short lock timeout) so live writes never wait on it;
+ * rows another transaction holds are retried for up to the lock timeout, then left for the next run.
  * Children are purged first; a row still referenced by any child row is kept. Killing it loses
  * nothing: rerun it and it carries on.
  *
