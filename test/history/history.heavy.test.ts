@@ -84,7 +84,13 @@ describe('versioned rows', () => {
         .sort(),
     ).toEqual(Array.from({ length: 32 }, (_, i) => `by w${i}`).sort());
     for (const h of history.slice(1)) expect(h.data?.body).toBe(`by ${h.actor}`);
-    for (let i = 1; i < history.length; i++) expect((history[i]?.valid_from.getTime() ?? 0) >= (history[i - 1]?.valid_from.getTime() ?? 0)).toBe(true);
+    // Strictly ordered periods, compared in the database (microseconds; a JavaScript Date keeps milliseconds).
+    const unordered = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM (
+          SELECT valid_from <= lag(valid_from) OVER (ORDER BY version) AS bad FROM docs_history WHERE row_id = ${id}) v WHERE bad`.execute(db)
+      ).rows[0]?.n;
+    expect(await unordered()).toBe(0);
     const page = await listVersions(db, 'docs', id, { limit: 10 });
     expect(page.versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(page.versions[0]?.validTo?.getTime()).toBe(page.versions[1]?.validFrom.getTime());
@@ -93,6 +99,13 @@ describe('versioned rows', () => {
     expect(rest.versions).toHaveLength(23);
     expect(rest.nextAfter).toBeUndefined();
     expect(rest.versions.at(-1)?.validTo).toBeUndefined();
+    // Two versions written by one transaction are ordered too (the transaction's start time would make them equal).
+    await withTransaction(db, async (trx) => {
+      await sql`UPDATE docs SET n = n + 1 WHERE id = ${id}`.execute(trx);
+      await sql`UPDATE docs SET n = n + 1 WHERE id = ${id}`.execute(trx);
+    });
+    expect((await versions(db, 'docs', id)).map((h) => h.version)).toEqual(Array.from({ length: 35 }, (_, i) => i + 1));
+    expect(await unordered()).toBe(0);
   });
 
   it('10,000 random operations from 32 workers with distinct actors match an independent log exactly', async () => {
@@ -210,5 +223,29 @@ describe('versioned rows', () => {
     const result = await pruneHistory(db, 'docs', { olderThanMs: 365 * 86_400_000 });
     expect(result.error).toBeUndefined();
     expect((await versions(db, 'docs', id)).map((v) => v.version)).toEqual([2, 3]);
+  });
+
+  it('rows present when history is enabled get a snapshot version each; later changes continue from it; a rerun snapshots nothing again', async () => {
+    await sql`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`.execute(db);
+    await sql`INSERT INTO notes (id, body) VALUES (1, 'one'), (2, 'two'), (3, 'three')`.execute(db);
+    expect(await enableHistory(db, { table: 'notes' })).toMatchObject({ history: 'notes_history', snapshotted: 3 });
+    const { rows } = await sql<{ row_id: number; version: number; operation: string; actor: string; data: unknown }>`
+      SELECT row_id, version, operation, actor, data FROM notes_history ORDER BY row_id`.execute(db);
+    expect(rows).toEqual(
+      [1, 2, 3].map((id) => ({
+        row_id: id,
+        version: 1,
+        operation: 'snapshot',
+        actor: 'strata',
+        data: { id, body: ['one', 'two', 'three'][id - 1], version: 1 },
+      })),
+    );
+    await sql`UPDATE notes SET body = 'two, edited' WHERE id = 2`.execute(db);
+    expect((await listVersions(db, 'notes', '2')).versions.map((v) => [v.version, v.operation])).toEqual([
+      [1, 'snapshot'],
+      [2, 'update'],
+    ]);
+    expect(await enableHistory(db, { table: 'notes' })).toMatchObject({ snapshotted: 0 });
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM notes_history`.execute(db)).rows[0]?.n).toBe(4);
   });
 });
