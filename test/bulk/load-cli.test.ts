@@ -129,6 +129,37 @@ describe('strata load', () => {
     expect(noneAgain.stderr).toMatch(/2 rejected by an earlier run/);
   });
 
+  it('an edited file is not resumed as the old one: a new size or a new modification time starts a new load', async () => {
+    const env = { DATABASE_URL: pg.url };
+    const file = join(dir, 'edited.csv');
+    const { stat, utimes, writeFile } = await import('node:fs/promises');
+    const count = async (prefix: string) =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE sku LIKE ${`${prefix}%`}`.execute(pg.database.db)).rows[0]?.n;
+    // Each time: a first run commits lines 2-3 and stops at line 4; the file is then edited and the same command rerun.
+    for (const [first, edited, keepMtime] of [
+      ['sku,name,price\nEA-1,a,1\nEA-2,b,2\nEA-3,c,x\nEA-4,d,4\n', 'sku,name,price\nFA-1,a,1\nFA-2,b,2\nFA-3,c,3\nFA-4,d,4\n', false],
+      ['sku,name,price\nEB-1,a,1\nEB-2,b,2\nEB-3,c,x\nEB-4,d,4\n', 'sku,name,price\nFB-1,a,1\nFB-2,b,2\nFB-3,c,3\nFB-4,d,4\nFB-5,e,5\n', true],
+    ] as const) {
+      await writeFile(file, first);
+      const at = new Date(keepMtime ? '2026-02-01T00:00:00Z' : '2026-01-01T00:00:00Z');
+      await utimes(file, at, at);
+      const before = await stat(file);
+      const stopped = await runCli(['load', 'items', file, '--chunk-rows', '2'], env);
+      expect(stopped.code).not.toBe(0);
+      expect(stopped.stderr).toMatch(/^strata: line 4, column price: .*\(2 rows committed;/m);
+      await writeFile(file, edited);
+      // Same size and a later mtime, or another size with the old mtime: either alone must tell the files apart.
+      await utimes(file, at, keepMtime ? at : new Date(at.getTime() + 60_000));
+      const after = await stat(file);
+      expect([after.size === before.size, after.mtimeMs === before.mtimeMs]).toEqual(keepMtime ? [false, true] : [true, false]);
+      const rerun = await runCli(['load', 'items', file, '--chunk-rows', '2'], env);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const rows = edited.trim().split('\n').length - 1;
+      expect(rerun.stdout.trim()).toBe(`loaded items: ${rows} rows committed`);
+      expect(await count(keepMtime ? 'FB-' : 'FA-')).toBe(rows);
+    }
+  });
+
   it('export streams rows out', async () => {
     const out = join(dir, 'out.ndjson');
     const result = await runCli(['export', 'items_reference', '--format', 'ndjson', '--where', "sku LIKE 'K-1999%'", '--output', out], {
