@@ -69,6 +69,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Closing waits for every connection: a response sent while closing ends its connection, or a
+  // keep-alive client would hold the close open after its in-flight request was answered.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   installProblemHandlers(app);
   acceptEmptyBodies(app);
   app.removeContentTypeParser('text/plain');
