@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
 import { checkCondition } from './condition.js';
-import { failure, NO_STATEMENT_TIMEOUT, rowCaused } from './plan.js';
+import { failure, NO_STATEMENT_TIMEOUT, statementCaused } from './plan.js';
 import { rawConnector } from './raw.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
@@ -91,7 +91,7 @@ export async function exportRows(database: Database, table: string, options: Exp
         () => true,
       );
       client.release(broken);
-      throw rowCaused(err) ? badCondition(err as Error) : failure(err);
+      throw statementCaused(err) ? badCondition(err as Error) : failure(err);
     }
   }
   const out = new PassThrough();

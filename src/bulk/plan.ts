@@ -78,12 +78,23 @@ export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
  */
 const ROW_CLASSES = /^(22|23|27|44|P0)/;
 
-/** Whether a database error is about a row's data (a type, a constraint, a trigger refusing it). */
-export const rowCaused = (err: unknown): boolean => {
-  // A server's error has a severity; a socket's (EPIPE, ECONNRESET) does not.
-  if (!(err instanceof Error) || !('severity' in err)) return false;
+/** SQLSTATE classes that are never about a statement: connection, rollback, resources, locks, operator intervention, system. */
+const NOT_THE_STATEMENT = /^(08|40|53|55|57|58|XX)/;
+
+/** The SQLSTATE of an error the server reported; a socket's error (EPIPE, ECONNRESET) has no severity, so none. */
+function serverState(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !('severity' in err)) return undefined;
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && ROW_CLASSES.test(code);
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Whether a database error is about a row's data (a type, a constraint, a trigger refusing it). */
+export const rowCaused = (err: unknown): boolean => ROW_CLASSES.test(serverState(err) ?? '');
+
+/** Whether the server refused a statement itself (its SQL, its names, its data), not for a connection, lock, timeout or resource. */
+export const statementCaused = (err: unknown): boolean => {
+  const state = serverState(err);
+  return state !== undefined && !NOT_THE_STATEMENT.test(state);
 };
 
 /** COPY into the table (insert) or the staging table (upsert); `csv` for files passed through as they are. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { rowCaused } from '../../src/bulk/plan.js';
+import { rowCaused, statementCaused } from '../../src/bulk/plan.js';
 
 const serverError = (code: string) => Object.assign(new pg.DatabaseError('x', 1, 'error'), { code, severity: 'ERROR' });
 
@@ -31,5 +31,12 @@ describe("which errors are a row's fault", () => {
     expect(rowCaused(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe(false);
     expect(rowCaused(Object.assign(new Error('no code'), { severity: 'ERROR' }))).toBe(false);
     expect(rowCaused(new Error('plain'))).toBe(false);
+  });
+
+  it("a statement's own fault (export --where): anything the server reports but connection, rollback, resource, lock, timeout and internal errors", () => {
+    for (const code of ['42703', '42601', '42501', '22P02', '23505', 'P0001']) expect(statementCaused(serverError(code)), code).toBe(true);
+    for (const code of ['57014', '55P03', '40P01', '40001', '08006', '53200', '58030', 'XX000']) expect(statementCaused(serverError(code)), code).toBe(false);
+    expect(statementCaused(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe(false);
+    expect(statementCaused(new Error('plain'))).toBe(false);
   });
 });

@@ -43,7 +43,7 @@ describe('strata serve shutdown', () => {
       expect(await response.json()).toMatchObject({ sku: 'DRAIN-1' });
       const result = await serving.exited;
       expect(result.code, JSON.stringify(result)).toBe(0);
-      expect(result.stdout).toContain('strata: stopped');
+      expect(result.stderr).toContain('strata: stopped');
       const stored = await holder.query("SELECT count(*)::int AS n FROM products_all WHERE sku = 'DRAIN-1'");
       expect(stored.rows[0]?.n).toBe(1);
     } finally {
