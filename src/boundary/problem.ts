@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isStrataError, type StrataErrorCode } from '../db/index.js';
+import { errorKind, isStrataError } from '../db/index.js';
 
 /** An RFC 9457 problem document, as every strata error response carries it. */
 export interface FieldError {
@@ -39,25 +39,6 @@ export interface Problem {
   readonly request_id?: string;
   readonly errors?: readonly FieldError[];
 }
-
-const DB_STATUS: Partial<Record<StrataErrorCode, number>> = {
-  UNIQUE_VIOLATION: 409,
-  RESTORE_CONFLICT: 409,
-  KEY_CHANGE_REFUSED: 409,
-  IDEMPOTENCY_KEY_IN_FLIGHT: 409,
-  IDEMPOTENCY_KEY_INVALID: 400,
-  NOT_FOUND: 404,
-  FOREIGN_KEY_VIOLATION: 409,
-  CHECK_VIOLATION: 422,
-  NOT_NULL_VIOLATION: 422,
-  INVALID_DATA: 422,
-  SERIALIZATION_FAILURE: 503,
-  DEADLOCK: 503,
-  LOCK_TIMEOUT: 503,
-  STATEMENT_TIMEOUT: 503,
-  CONNECTION_LOST: 503,
-  CONNECTION_FAILED: 503,
-};
 
 const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -107,7 +88,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, body: 
 function fromError(error: FastifyError | Error): Problem {
   if (error instanceof HttpProblem) return problem(error.status, error.code, error.message, error.errors ? { errors: error.errors } : {});
   if (isStrataError(error)) {
-    const status = DB_STATUS[error.code];
+    const status = errorKind(error.code)?.status;
     if (status) {
       const cols = error.details.columns?.join(', ');
       return problem(status, error.code, status < 500 ? `${error.message}${cols ? ` [${cols}]` : ''}` : 'the database is busy or unavailable; retry shortly');

@@ -1,7 +1,8 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
-import { type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { type Database, quoteIdent as q, StrataError, translatePostgresError } from '../db/index.js';
+import { baseTableOf } from '../softdelete/index.js';
 import { checkCondition } from './condition.js';
 import { failure, NO_STATEMENT_TIMEOUT, statementCaused } from './plan.js';
 import { rawConnector } from './raw.js';
@@ -64,7 +65,7 @@ function countLines(onRows?: (rows: number) => void): Transform {
  */
 export async function exportRows(database: Database, table: string, options: ExportOptions = {}): Promise<Readable> {
   const connect = rawConnector(database, 'exporting');
-  const { schema } = await writableTable(database.db, table, options.schema);
+  const { schema } = await baseTableOf(database.db, table, options.schema);
   const relation = `${q(schema)}.${q(table)}`;
   const where = options.where === undefined ? '' : ` WHERE (${checkCondition(options.where)})`;
   const statement =

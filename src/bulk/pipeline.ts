@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { emitBulkRows, type StrataError } from '../db/index.js';
+import type { StrataError } from '../db/index.js';
 import { mergeChunk } from './merge.js';
+import { BULK_ROWS } from './metrics.js';
 import { badRow, chunkSetup, copyStatement, type Plan } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import { StreamingChunk } from './stream-chunk.js';
@@ -101,7 +102,7 @@ export class ChunkPipeline {
     }
     this.rows += chunk.size;
     this.chunks++;
-    emitBulkRows({ table: this.plan.table, rows: chunk.size });
+    BULK_ROWS.record({ table: this.plan.table }, chunk.size);
     this.onCommit();
     return true;
   }

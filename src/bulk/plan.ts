@@ -1,4 +1,5 @@
-import { columnTypesOf, type Database, quoteIdent as q, StrataError, translatePostgresError, writableTable } from '../db/index.js';
+import { type Database, introspect, quoteIdent as q, StrataError, translatePostgresError } from '../db/index.js';
+import { baseTableOf } from '../softdelete/index.js';
 import { resolveUpsertTarget } from '../upsert/index.js';
 import { generatedKeyOf } from './generated-key.js';
 import type { LineMap } from './line-map.js';
@@ -30,8 +31,8 @@ export async function planLoad(
   key?: readonly string[],
   update?: readonly string[],
 ): Promise<Plan> {
-  const { schema, table: base } = await writableTable(database.db, table, options.schema);
-  const known = new Set((await columnTypesOf(database.db, schema, base)).map((c) => c.name));
+  const { schema, table: base } = await baseTableOf(database.db, table, options.schema);
+  const known = new Set((await introspect(database.db).columns(schema, base)).map((c) => c.name));
   const columns = options.columns ?? Object.keys(first.values);
   for (const c of columns) if (!known.has(c)) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: ${table} has no column "${c}"`);
   if (columns.length === 0) throw new StrataError('BULK_SOURCE_INVALID', `line ${first.line}: no columns to load`);

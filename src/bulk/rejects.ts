@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { emitBulkRows } from '../db/index.js';
 import { LineMap } from './line-map.js';
 import { mergeStage } from './merge.js';
+import { BULK_ROWS } from './metrics.js';
 import { badRow, chunkSetup, copyStatement, type Plan, rowCaused } from './plan.js';
 import { RECORD_CHUNK } from './progress.js';
 import type { SourceRecord } from './sources.js';
@@ -81,7 +81,7 @@ export async function commitWithRejects(
     const last = chunk.records.at(-1)?.line ?? 0;
     if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows, rejects.length]);
     await client.query('COMMIT');
-    emitBulkRows({ table: plan.table, rows });
+    BULK_ROWS.record({ table: plan.table }, rows);
     return { rows, rejected: rejects.flatMap(({ at, reason }) => (chunk.records[at] ? [{ record: chunk.records[at], reason }] : [])) };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {

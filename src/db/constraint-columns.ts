@@ -1,14 +1,6 @@
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-
-const SQL = `
-SELECT a.attname AS column
-  FROM pg_constraint c
-  JOIN pg_class t ON t.oid = c.conrelid
-  JOIN pg_namespace n ON n.oid = t.relnamespace
-  JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true
-  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
- WHERE c.conname = $1 AND t.relname = $2 AND n.nspname = $3
- ORDER BY k.ord`;
+import { introspect } from './introspect/index.js';
 
 /**
  * Looks up the columns a constraint covers (PostgreSQL reports none for CHECK violations).
@@ -31,16 +23,16 @@ export class ConstraintColumns {
   }
 
   private async query(schema: string, table: string, constraint: string): Promise<string[] | undefined> {
-    const client = new pg.Client({ ...this.config, connectionTimeoutMillis: 2000, statement_timeout: 2000 });
-    client.on('error', () => undefined);
+    const pool = new pg.Pool({ ...this.config, max: 1, connectionTimeoutMillis: 2000, query_timeout: 2000 });
+    pool.on('error', () => undefined);
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     try {
-      await client.connect();
-      const result = await client.query<{ column: string }>(SQL, [constraint, table, schema]);
-      return result.rows.length > 0 ? result.rows.map((r) => r.column) : undefined;
+      const columns = await introspect(db).constraintColumns(schema, table, constraint);
+      return columns.length > 0 ? columns : undefined;
     } catch {
       return undefined;
     } finally {
-      await client.end().catch(() => undefined);
+      await db.destroy().catch(() => undefined);
     }
   }
 }

@@ -1,43 +1,142 @@
-/** Every error strata raises has one of these stable codes. */
-export const ERROR_CODES = [
-  'UNIQUE_VIOLATION',
-  'FOREIGN_KEY_VIOLATION',
-  'CHECK_VIOLATION',
-  'NOT_NULL_VIOLATION',
-  'INVALID_DATA',
-  'SERIALIZATION_FAILURE',
-  'DEADLOCK',
-  'LOCK_TIMEOUT',
-  'STATEMENT_TIMEOUT',
-  'CONNECTION_LOST',
-  'CONNECTION_FAILED',
-  'DATABASE_ERROR',
-  'CONFIG_INVALID',
-  'EMBEDDED_IN_USE',
-  'EMBEDDED_FAILED',
-  'EMBEDDED_NOT_RUNNING',
-  'PORT_IN_USE',
-  'NOT_FOUND',
-  'RESTORE_CONFLICT',
-  'SOFT_DELETE_SETUP',
-  'UPSERT_NO_UNIQUE_INDEX',
-  'UPSERT_NULL_KEY',
-  'UPSERT_DUPLICATE_KEY',
-  'UPSERT_INVALID_ROWS',
-  'UPSERT_RETRIES_EXHAUSTED',
-  'IDEMPOTENCY_KEY_INVALID',
-  'IDEMPOTENCY_KEY_REQUIRED',
-  'IDEMPOTENCY_KEY_MISMATCH',
-  'IDEMPOTENCY_KEY_IN_FLIGHT',
-  'BULK_BAD_ROW',
-  'BULK_SOURCE_INVALID',
-  'BULK_WHERE_INVALID',
-  'KEY_CHANGE_REFUSED',
-] as const;
+/**
+ * Every error code strata can raise, mapped to the capability that owns it. The core's codes are
+ * listed here; each capability adds its own by augmenting this interface in its `errors.ts` and
+ * registering them with `defineErrorCodes`, so the set stays closed and typed without a central list.
+ */
+export interface StrataErrorCodes {
+  UNIQUE_VIOLATION: 'db';
+  FOREIGN_KEY_VIOLATION: 'db';
+  CHECK_VIOLATION: 'db';
+  NOT_NULL_VIOLATION: 'db';
+  INVALID_DATA: 'db';
+  SERIALIZATION_FAILURE: 'db';
+  DEADLOCK: 'db';
+  LOCK_TIMEOUT: 'db';
+  STATEMENT_TIMEOUT: 'db';
+  CONNECTION_LOST: 'db';
+  CONNECTION_FAILED: 'db';
+  DATABASE_ERROR: 'db';
+  CONFIG_INVALID: 'db';
+  EMBEDDED_IN_USE: 'db';
+  EMBEDDED_FAILED: 'db';
+  EMBEDDED_NOT_RUNNING: 'db';
+  PORT_IN_USE: 'db';
+  NOT_FOUND: 'db';
+}
 
-export type StrataErrorCode = (typeof ERROR_CODES)[number];
+export type StrataErrorCode = keyof StrataErrorCodes;
 
-export interface StrataErrorDetails {
+/** What a code means to a caller across a boundary. */
+export interface ErrorKind {
+  /**
+   * The HTTP status a service answers with. 4xx: the caller can act on the message; 503: transient,
+   * retry (the message is replaced by a generic one); absent: an operator's error that never
+   * reaches a client (answered as 500).
+   */
+  readonly status?: number;
+  readonly description: string;
+  /**
+   * A SQLSTATE the capability raises itself (from a trigger or function, class `S` and a letter of
+   * its own, e.g. `SH001`), which the driver-error translation maps to this code.
+   */
+  readonly sqlState?: string;
+}
+
+/** A registered code with the capability that owns it. */
+export interface RegisteredErrorKind extends ErrorKind {
+  readonly code: StrataErrorCode;
+  readonly capability: string;
+}
+
+type CodesOf<C extends string> = { [K in StrataErrorCode as StrataErrorCodes[K] extends C ? K : never]: ErrorKind };
+
+const registry = new Map<string, RegisteredErrorKind>();
+const bySqlState = new Map<string, RegisteredErrorKind>();
+
+/**
+ * Registers a capability's error codes (each one declared in `StrataErrorCodes` for that
+ * capability; the type checker insists on exactly those). Returns the codes.
+ *
+ * @example
+ * declare module '../db/index.js' { interface StrataErrorCodes { LEDGER_INSUFFICIENT_FUNDS: 'ledger' } }
+ * export const LEDGER_ERRORS = defineErrorCodes('ledger', {
+ *   LEDGER_INSUFFICIENT_FUNDS: { status: 422, description: 'the debit account cannot cover the amount' },
+ * });
+ */
+export function defineErrorCodes<C extends string>(capability: C, kinds: CodesOf<C>): readonly StrataErrorCode[] {
+  const codes = Object.keys(kinds) as StrataErrorCode[];
+  for (const code of codes) {
+    const kind = (kinds as Record<string, ErrorKind>)[code] as ErrorKind;
+    const known = registry.get(code);
+    if (known && known.capability !== capability) throw new Error(`error code ${code} is registered by ${known.capability} and ${capability}`);
+    const registered = { ...kind, code, capability };
+    registry.set(code, registered);
+    if (kind.sqlState) bySqlState.set(kind.sqlState, registered);
+  }
+  return codes;
+}
+
+/**
+ * The registered kind of a code (status and description), or undefined for a code no loaded
+ * capability registered.
+ *
+ * @example
+ * errorKind('UNIQUE_VIOLATION')?.status; // 409
+ */
+export function errorKind(code: string): RegisteredErrorKind | undefined {
+  return registry.get(code);
+}
+
+/**
+ * The code a capability registered for a SQLSTATE its own database code raises, if any.
+ *
+ * @example
+ * errorForSqlState('SH001')?.code; // 'KEY_CHANGE_REFUSED' once strata/history is loaded
+ */
+export function errorForSqlState(sqlState: string): RegisteredErrorKind | undefined {
+  return bySqlState.get(sqlState);
+}
+
+/**
+ * Every code registered by the capabilities loaded in this process, in registration order.
+ *
+ * @example
+ * for (const kind of errorKinds()) console.log(kind.code, kind.status ?? '-', kind.description);
+ */
+export function errorKinds(): readonly RegisteredErrorKind[] {
+  return [...registry.values()];
+}
+
+defineErrorCodes('db', {
+  UNIQUE_VIOLATION: { status: 409, description: 'a row with the same unique key exists' },
+  FOREIGN_KEY_VIOLATION: { status: 409, description: 'a referenced row is missing, or a row still references this one' },
+  CHECK_VIOLATION: { status: 422, description: 'a value breaks a CHECK constraint' },
+  NOT_NULL_VIOLATION: { status: 422, description: 'a required value is missing' },
+  INVALID_DATA: { status: 422, description: 'a value is not valid for its column type' },
+  SERIALIZATION_FAILURE: { status: 503, description: 'a concurrent transaction conflicted; retry' },
+  DEADLOCK: { status: 503, description: 'the transaction was chosen as a deadlock victim; retry' },
+  LOCK_TIMEOUT: { status: 503, description: 'a lock was not granted in time' },
+  STATEMENT_TIMEOUT: { status: 503, description: 'a statement ran longer than the statement timeout' },
+  CONNECTION_LOST: { status: 503, description: 'the connection to the database was lost' },
+  CONNECTION_FAILED: { status: 503, description: 'no connection to the database could be made' },
+  DATABASE_ERROR: { description: 'any other error the database reported' },
+  CONFIG_INVALID: { description: 'a setting or an option is invalid' },
+  EMBEDDED_IN_USE: { description: 'the embedded server is owned by another process' },
+  EMBEDDED_FAILED: { description: 'the embedded server could not be started or stopped' },
+  EMBEDDED_NOT_RUNNING: { description: 'the embedded server is not running' },
+  PORT_IN_USE: { description: 'a port to listen on is taken' },
+  NOT_FOUND: { status: 404, description: 'the row, table or object does not exist' },
+});
+
+/** Where in a caller's input an error is (a bulk load's line, for example). */
+export interface InputPosition {
+  /** 1-based line of the input. */
+  readonly line?: number;
+  /** An inclusive range of lines, when an error is caused by rows together. */
+  readonly lines?: readonly [number, number];
+}
+
+export interface StrataErrorDetails extends InputPosition {
   readonly sqlState?: string;
   readonly schema?: string;
   readonly table?: string;
@@ -84,3 +183,6 @@ export class StrataError extends Error {
 export function isStrataError(err: unknown, code?: StrataErrorCode): err is StrataError {
   return err instanceof StrataError && (code === undefined || err.code === code);
 }
+
+/** Where a driver error happened: while connecting, or running a statement. */
+export type ErrorPhase = 'connect' | 'query';

@@ -1,14 +1,46 @@
 export { ambientTransaction, runInTransaction } from './ambient.js';
 export type { DialectCapabilities, Engine } from './capabilities.js';
-export { type ColumnInfo, columnsOf, columnTypesOf, type IndexInfo, indexesOf, primaryKeyOf, relationKind, writableTable } from './catalog.js';
 export { checkHost, DEFAULT_POOL, LOG_LEVELS, loadConfig, loadServiceConfig, type PoolOptions, type ServiceConfig, type StrataConfig } from './config.js';
 export { type Connection, connect, redactUrl } from './connect.js';
 export { setWriteContext, type WriteContext } from './context.js';
 export type { Database, DatabaseState, PoolStats } from './database.js';
 export { type EmbeddedRelease, EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
-export { ERROR_CODES, isStrataError, StrataError, type StrataErrorCode, type StrataErrorDetails } from './errors.js';
+export {
+  defineErrorCodes,
+  type ErrorKind,
+  type ErrorPhase,
+  errorForSqlState,
+  errorKind,
+  errorKinds,
+  type InputPosition,
+  isStrataError,
+  type RegisteredErrorKind,
+  StrataError,
+  type StrataErrorCode,
+  type StrataErrorCodes,
+  type StrataErrorDetails,
+} from './errors.js';
+export {
+  adoptLegacyTable,
+  defineInternalSteps,
+  type EnsureResult,
+  ensureStrataSchema,
+  type InternalStep,
+  STRATA_SCHEMA,
+  strataTable,
+} from './internal-schema.js';
+export {
+  type CheckConstraint,
+  type ColumnInfo,
+  engineOf,
+  type IndexInfo,
+  type Introspector,
+  introspect,
+  type RelationKind,
+} from './introspect/index.js';
 export { openMariaDb } from './mariadb.js';
-export { emitBulkRows, onBulkRows, onTransactionRetry, type QueryEvent, type QueryObserver, type RetryEvent } from './observer.js';
+export { defineCounter, defineHistogram, type Metric, type MetricDefinition, type MetricLabels, type MetricSink, onMetricDeclared } from './metrics.js';
+export type { QueryEvent, QueryObserver } from './observer.js';
 export { openDatabase } from './open.js';
 export { strataVersion } from './package-version.js';
 export { freePort, isPortFree, listenProblem } from './ports.js';

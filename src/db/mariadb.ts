@@ -1,9 +1,10 @@
-import { Kysely, MysqlDialect, sql } from 'kysely';
+import { Kysely, MysqlDialect } from 'kysely';
 import type { PoolOptions as MysqlPoolOptions, Pool, TypeCast } from 'mysql2';
-import { mariadbCapabilities } from './capabilities.js';
 import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { type Database, databaseHandle } from './database.js';
 import { StrataError } from './errors.js';
+import { rememberCapabilities } from './introspect/index.js';
+import { mariadbVersion } from './introspect/mariadb.js';
 import { translateMariaDbError } from './translate-mariadb.js';
 import { TranslatingDialect } from './translating-dialect.js';
 
@@ -53,14 +54,14 @@ export async function openMariaDb<DB>(url: string, options: Partial<PoolOptions>
   const dialect = new TranslatingDialect(new MysqlDialect({ pool }), async (err, phase) => translateMariaDbError(err, phase), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
-    const { rows } = await sql<{ version: string }>`SELECT VERSION() AS version`.execute(db);
-    const version = rows[0]?.version;
-    if (!version) throw new StrataError('CONNECTION_FAILED', 'the server returned no version');
+    const capabilities = await mariadbVersion(db);
+    if (!capabilities.version) throw new StrataError('CONNECTION_FAILED', 'the server returned no version');
+    rememberCapabilities(db, capabilities);
     const internals = pool as unknown as PoolInternals;
     return databaseHandle({
       engine: 'mariadb',
       db,
-      capabilities: mariadbCapabilities(version),
+      capabilities,
       poolStats: () => {
         const total = internals._allConnections?.length ?? 0;
         const idle = internals._freeConnections?.length ?? 0;

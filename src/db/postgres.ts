@@ -1,11 +1,12 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { postgresCapabilities } from './capabilities.js';
 import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { ConstraintColumns } from './constraint-columns.js';
 import { type Database, databaseHandle } from './database.js';
-import { StrataError } from './errors.js';
-import { type ErrorPhase, translatePostgresError } from './translate-postgres.js';
+import type { ErrorPhase, StrataError } from './errors.js';
+import { rememberCapabilities } from './introspect/index.js';
+import { postgresVersion } from './introspect/postgres.js';
+import { translatePostgresError } from './translate-postgres.js';
 import { TranslatingDialect } from './translating-dialect.js';
 
 const INT8_OID = 20;
@@ -52,16 +53,12 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
-    const { rows } = await sql<{
-      num: string;
-      version: string;
-    }>`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`.execute(db);
-    const row = rows[0];
-    if (!row) throw new StrataError('CONNECTION_FAILED', 'the server returned no version');
+    const capabilities = await postgresVersion(db);
+    rememberCapabilities(db, capabilities);
     return databaseHandle({
       engine: 'postgres',
       db,
-      capabilities: postgresCapabilities(Number(row.num), row.version),
+      capabilities,
       poolStats: () => ({ max: settings.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       connectRaw: () => pool.connect().catch((err: unknown) => Promise.reject(translatePostgresError(err, 'connect'))),
     });

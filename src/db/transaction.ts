@@ -2,9 +2,15 @@ import type { IsolationLevel, Kysely, Transaction } from 'kysely';
 import { ambientTransaction } from './ambient.js';
 import type { Database } from './database.js';
 import { isStrataError, type StrataErrorCode } from './errors.js';
-import { emitRetry } from './observer.js';
+import { defineCounter } from './metrics.js';
 
 /** Only these failures are safe to retry: the database rolled the whole transaction back. */
+const TX_RETRIES = defineCounter({
+  name: 'strata_tx_retries_total',
+  help: 'Transactions retried after a serialization failure or deadlock, by reason.',
+  labelNames: ['reason'],
+});
+
 export const RETRYABLE_CODES: readonly StrataErrorCode[] = ['SERIALIZATION_FAILURE', 'DEADLOCK'];
 
 export interface RetryInfo {
@@ -70,7 +76,7 @@ export async function withTransaction<DB, T>(
       if (attempt >= maxAttempts) throw err.withDetails({ attempts: attempt });
       const delayMs = backoff(attempt, options.baseDelayMs ?? 10, options.maxDelayMs ?? 1000);
       options.onRetry?.({ attempt, code: err.code, delayMs });
-      emitRetry({ attempt, code: err.code });
+      TX_RETRIES.record({ reason: err.code.toLowerCase() }, 1);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

@@ -1,5 +1,4 @@
-import { StrataError, type StrataErrorCode } from './errors.js';
-import type { ErrorPhase } from './translate-postgres.js';
+import { type ErrorPhase, StrataError, type StrataErrorCode } from './errors.js';
 
 /** The fields of a mysql2 error that strata reads. */
 export interface MariaDbErrorFields {

@@ -1,4 +1,4 @@
-import { StrataError, type StrataErrorCode } from './errors.js';
+import { type ErrorPhase, errorForSqlState, StrataError, type StrataErrorCode } from './errors.js';
 
 /** The fields of a node-postgres DatabaseError that strata reads. */
 export interface PgErrorFields {
@@ -10,8 +10,6 @@ export interface PgErrorFields {
   readonly column?: string;
   readonly constraint?: string;
 }
-
-export type ErrorPhase = 'connect' | 'query';
 
 const BY_SQLSTATE: Readonly<Record<string, StrataErrorCode>> = {
   '23505': 'UNIQUE_VIOLATION',
@@ -28,8 +26,6 @@ const BY_SQLSTATE: Readonly<Record<string, StrataErrorCode>> = {
   '3D000': 'CONNECTION_FAILED',
   '28000': 'CONNECTION_FAILED',
   '28P01': 'CONNECTION_FAILED',
-  // Raised by history's trigger when an UPDATE would change a versioned row's primary key.
-  SH001: 'KEY_CHANGE_REFUSED',
 };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
@@ -37,7 +33,8 @@ const LOST_MESSAGES = [/connection terminated/i, /not queryable/i, /connection .
 
 function codeFor(fields: PgErrorFields, phase: ErrorPhase): StrataErrorCode {
   const sqlState = fields.code ?? '';
-  const known = BY_SQLSTATE[sqlState];
+  // A capability's own SQLSTATE (raised by its triggers), as it registered it.
+  const known = BY_SQLSTATE[sqlState] ?? errorForSqlState(sqlState)?.code;
   if (known) return known;
   if (sqlState.startsWith('08') || NETWORK_CODES.has(sqlState) || /timeout exceeded when trying to connect/i.test(fields.message ?? '')) {
     return phase === 'connect' ? 'CONNECTION_FAILED' : 'CONNECTION_LOST';

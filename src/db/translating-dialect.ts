@@ -10,9 +10,8 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
-import type { StrataError } from './errors.js';
+import type { ErrorPhase, StrataError } from './errors.js';
 import type { QueryObserver } from './observer.js';
-import type { ErrorPhase } from './translate-postgres.js';
 
 /** Turns any driver error into a StrataError; may look up extra details (async). */
 export type ErrorTranslator = (err: unknown, phase: ErrorPhase) => Promise<StrataError>;

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { columnTypesOf, primaryKeyOf, quoteIdent as q, StrataError, writableTable } from '../db/index.js';
+import type { ColumnInfo } from '../db/index.js';
+import { introspect, quoteIdent as q, StrataError } from '../db/index.js';
+import { baseTableOf, SOFT_DELETE_COLUMNS } from '../softdelete/index.js';
 
 /** Where a versioned table's rows and history live. */
 export interface HistoryRelations {
@@ -16,6 +18,8 @@ export interface HistoryRelations {
   /** The column a version's `valid_from` is read from (a `timestamptz` stamp), else the trigger takes the clock itself. */
   readonly validFrom: { readonly insert?: 'created_at' | 'updated_at'; readonly update?: 'updated_at' };
   readonly hasDeletedAt: boolean;
+  /** The base table's columns, in table order. */
+  readonly columns: readonly ColumnInfo[];
 }
 
 const STAMPABLE = /^(timestamp|date)/;
@@ -23,10 +27,12 @@ const EXACT = 'timestamp with time zone';
 
 /** Resolves the base table (looking through a soft-delete view) and its key and bookkeeping columns. */
 export async function resolveRelations<DB>(db: Kysely<DB>, table: string, schema = 'public'): Promise<HistoryRelations> {
-  const { table: base } = await writableTable(db, table, schema);
-  const pks = await primaryKeyOf(db, schema, base);
+  const { table: base } = await baseTableOf(db, table, schema);
+  const catalog = introspect(db);
+  const pks = await catalog.primaryKey(schema, base);
   if (pks.length !== 1 || !pks[0]) throw new StrataError('NOT_FOUND', `${table} needs a single-column primary key for history`);
-  const types = new Map((await columnTypesOf(db, schema, base)).map((c) => [c.name, c.type]));
+  const columns = await catalog.columns(schema, base);
+  const types = new Map(columns.map((c) => [c.name, c.type]));
   const created = types.get('created_at') ?? '';
   const updated = types.get('updated_at') ?? '';
   const insertFrom = updated === EXACT ? 'updated_at' : created === EXACT ? 'created_at' : undefined;
@@ -39,7 +45,8 @@ export async function resolveRelations<DB>(db: Kysely<DB>, table: string, schema
     keyType: types.get(pks[0]) ?? 'text',
     stamps: { createdAt: STAMPABLE.test(created), updatedAt: STAMPABLE.test(updated) },
     validFrom: { ...(insertFrom ? { insert: insertFrom } : {}), ...(updated === EXACT ? { update: 'updated_at' as const } : {}) },
-    hasDeletedAt: types.has('deleted_at'),
+    hasDeletedAt: types.has(SOFT_DELETE_COLUMNS[0]),
+    columns,
   };
 }
 

@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import { quoteIdent as q, StrataError, setWriteContext, type WriteContext, withTransaction } from '../db/index.js';
+import { SOFT_DELETE_COLUMNS } from '../softdelete/index.js';
 import { versionAt } from './read.js';
 import { rel, resolveRelations } from './relations.js';
 
-const NEVER_REVERTED = new Set(['version', 'created_at', 'updated_at', 'deleted_at', 'deleted_by', 'deleted_batch']);
+const NEVER_REVERTED = new Set(['version', 'created_at', 'updated_at', ...SOFT_DELETE_COLUMNS]);
 
 export interface RevertResult {
   /** The row's version after the revert (unchanged when it already equalled the target). */
@@ -31,11 +32,8 @@ export function revertToVersion<DB>(
     const r = await resolveRelations(trx, table, schema);
     const target = await versionAt(trx, table, id, version, schema);
     if (!target?.data) throw new StrataError('NOT_FOUND', `version ${version} of ${table} ${id} does not exist or holds no data`);
-    const { rows: columns } = await sql<{ name: string }>`
-      SELECT a.attname AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = ${r.schema} AND c.relname = ${r.base} AND a.attnum > 0 AND NOT a.attisdropped`.execute(trx);
     const data = target.data;
-    const fields = columns.map((c) => c.name).filter((c) => c !== r.primaryKey && !NEVER_REVERTED.has(c) && c in data);
+    const fields = r.columns.map((c) => c.name).filter((c) => c !== r.primaryKey && !NEVER_REVERTED.has(c) && c in data);
     const list = fields.map((f) => q(f)).join(', ');
     const base = rel(r, r.base);
     const updated = await sql<{ version: number }>`

@@ -1,38 +1,40 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { onBulkRows, onTransactionRetry } from '../db/index.js';
+import { type Metric, onMetricDeclared } from '../db/index.js';
 
 /** strata's own metrics, registered once per registry. */
 export interface StrataMetrics {
   readonly queryDuration: Histogram<'operation' | 'outcome'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
-  readonly txRetries: Counter<'reason'>;
-  readonly idempotencyReplays: Counter;
-  readonly bulkRows: Counter<'table'>;
-  /** Stops listening to transaction retries. */
+  /** Stops feeding the capabilities' declared metrics into this registry. */
   close(): void;
 }
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+function expose(registry: Registry, metric: Metric): () => void {
+  const { kind, name, help, labelNames, buckets } = metric.definition;
+  const registers = [registry];
+  if (kind === 'counter') {
+    const counter = new Counter({ name, help, labelNames: [...labelNames], registers });
+    return metric.bind((labels, value) => counter.inc(labels, value));
+  }
+  const histogram = new Histogram({ name, help, labelNames: [...labelNames], buckets: [...(buckets ?? SECONDS)], registers });
+  return metric.bind((labels, value) => histogram.observe(labels, value));
+}
+
 /**
  * Registers strata's metrics on a registry (names follow Prometheus conventions: base units,
- * `_seconds`, `_total`), and counts `withTransaction` retries by reason.
+ * `_seconds`, `_total`): the query and HTTP histograms of this module, and every metric a
+ * capability declared with `defineCounter`/`defineHistogram` (now or when it loads later).
  *
  * @example
  * const metrics = createStrataMetrics(registry);
- * metrics.idempotencyReplays.inc();
+ * metrics.httpDuration.observe({ method: 'GET', route: '/healthz', status_code: '200' }, 0.002);
  */
 export function createStrataMetrics(registry: Registry): StrataMetrics {
   const registers = [registry];
-  const txRetries = new Counter({
-    name: 'strata_tx_retries_total',
-    help: 'Transactions retried after a serialization failure or deadlock, by reason.',
-    labelNames: ['reason'],
-    registers,
-  });
-  const bulkRows = new Counter({ name: 'strata_bulk_rows_total', help: 'Rows committed by bulk loads (COPY), by table.', labelNames: ['table'], registers });
-  const offRetry = onTransactionRetry(({ code }) => txRetries.inc({ reason: code.toLowerCase() }));
-  const offBulk = onBulkRows(({ table, rows }) => bulkRows.inc({ table }, rows));
+  const unbind: (() => void)[] = [];
+  const stop = onMetricDeclared((metric) => unbind.push(expose(registry, metric)));
   return {
     queryDuration: new Histogram({
       name: 'strata_db_query_duration_seconds',
@@ -48,12 +50,9 @@ export function createStrataMetrics(registry: Registry): StrataMetrics {
       buckets: SECONDS,
       registers,
     }),
-    txRetries,
-    idempotencyReplays: new Counter({ name: 'strata_idempotency_replays_total', help: 'Requests answered from a stored Idempotency-Key response.', registers }),
-    bulkRows,
     close: () => {
-      offRetry();
-      offBulk();
+      stop();
+      for (const off of unbind) off();
     },
   };
 }

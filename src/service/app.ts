@@ -86,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routes = [...productRoutes(options.database.db as Kysely<ServiceDatabase>), ...importRoutes(options.database)];
   const db = options.database.db as Kysely<ServiceDatabase>;
   instrumentHttp(app, metrics);
-  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS, onReplay: () => metrics.idempotencyReplays.inc() }) });
+  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS }) });
   const cleanup = setInterval(() => void cleanupIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'idempotency key cleanup failed')), 600_000);
   cleanup.unref();
   app.addHook('onClose', async () => {

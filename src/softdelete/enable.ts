@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { columnsOf, indexesOf, primaryKeyOf, relationKind } from '../db/catalog.js';
-import { quoteIdent as q, StrataError, withTransaction } from '../db/index.js';
-import { namesFor, type SoftDeleteNames } from './names.js';
+import { introspect, quoteIdent as q, StrataError, withTransaction } from '../db/index.js';
+import { LIVE_PREDICATE, namesFor, type SoftDeleteNames } from './names.js';
 import { ensureRegistry, readConfig, type SoftDeleteConfig, writeConfig } from './registry.js';
 import { type ChildRelation, livePartialIndex, renderDeletedView, renderDeleteFunction, renderDeleteTrigger, renderLiveView } from './render.js';
 
@@ -37,24 +36,31 @@ async function installRelations<DB>(db: Kysely<DB>, config: SoftDeleteConfig): P
     children.push({ child, names: namesFor(child.table, config.schema) });
   }
   await run(db, `DROP VIEW IF EXISTS ${q(n.schema)}.${q(n.live)}, ${q(n.schema)}.${q(n.deleted)}`);
-  await run(db, renderLiveView(n, await columnsOf(db, n.schema, n.base)));
+  await run(
+    db,
+    renderLiveView(
+      n,
+      (await introspect(db).columns(n.schema, n.base)).map((c) => c.name),
+    ),
+  );
   await run(db, renderDeletedView(n));
   await run(db, renderDeleteFunction(n, config.primaryKey, children));
   await run(db, renderDeleteTrigger(n));
 }
 
 async function convertTable<DB>(db: Kysely<DB>, n: SoftDeleteNames): Promise<{ pk: string; rewritten: string[]; replaced: string[] }> {
-  if ((await relationKind(db, n.schema, n.live)) !== 'r') throw new StrataError('SOFT_DELETE_SETUP', `${n.schema}.${n.live} is not a table`);
-  if (await relationKind(db, n.schema, n.base)) throw new StrataError('SOFT_DELETE_SETUP', `${n.schema}.${n.base} already exists`);
-  const pk = await primaryKeyOf(db, n.schema, n.live);
+  const catalog = introspect(db);
+  if ((await catalog.relationKind(n.schema, n.live)) !== 'table') throw new StrataError('SOFT_DELETE_SETUP', `${n.schema}.${n.live} is not a table`);
+  if (await catalog.relationKind(n.schema, n.base)) throw new StrataError('SOFT_DELETE_SETUP', `${n.schema}.${n.base} already exists`);
+  const pk = await catalog.primaryKey(n.schema, n.live);
   if (pk.length !== 1 || !pk[0]) throw new StrataError('SOFT_DELETE_SETUP', `${n.live} needs a single-column primary key`);
   await run(db, `ALTER TABLE ${q(n.schema)}.${q(n.live)} RENAME TO ${q(n.base)}`);
   await run(db, `ALTER TABLE ${q(n.schema)}.${q(n.base)} ADD COLUMN deleted_at timestamptz, ADD COLUMN deleted_by text, ADD COLUMN deleted_batch uuid`);
   const rewritten: string[] = [];
   const replaced: string[] = [];
-  for (const index of await indexesOf(db, n.schema, n.base)) {
-    if (index.primary || (index.constraintType !== null && index.constraintType !== 'u')) continue;
-    if (index.constraintType === 'u') {
+  for (const index of await catalog.indexes(n.schema, n.base)) {
+    if (index.primary || !index.definition || (index.constraintType !== null && index.constraintType !== 'unique')) continue;
+    if (index.constraintType === 'unique') {
       await run(db, `ALTER TABLE ${q(n.schema)}.${q(n.base)} DROP CONSTRAINT ${q(index.name)}`);
       replaced.push(index.name);
     } else {
@@ -64,7 +70,7 @@ async function convertTable<DB>(db: Kysely<DB>, n: SoftDeleteNames): Promise<{ p
     await run(db, livePartialIndex(index.definition));
   }
   const base = `${q(n.schema)}.${q(n.base)}`;
-  await run(db, `CREATE INDEX ${q(`${n.base}_live_pkey`)} ON ${base} (${q(pk[0])}) WHERE deleted_at IS NULL`);
+  await run(db, `CREATE INDEX ${q(`${n.base}_live_pkey`)} ON ${base} (${q(pk[0])}) WHERE ${LIVE_PREDICATE}`);
   await run(db, `CREATE INDEX ${q(`${n.base}_deleted_at`)} ON ${base} (deleted_at) WHERE deleted_at IS NOT NULL`);
   return { pk: pk[0], rewritten, replaced };
 }

@@ -1,3 +1,12 @@
+/** The columns soft deletes add to a table; they never reach an output and are never reverted. */
+export const SOFT_DELETE_COLUMNS = ['deleted_at', 'deleted_by', 'deleted_batch'] as const;
+
+/** The live-row predicate: the live view's WHERE clause and every partial unique index's. */
+export const LIVE_PREDICATE = 'deleted_at IS NULL';
+
+/** The live-row predicate on a table alias, e.g. `t.deleted_at IS NULL`. */
+export const liveOn = (alias: string) => `${alias}.${LIVE_PREDICATE}`;
+
 /** The relations soft deletes create for a table `t`: `t` (live view), `t_all` (base), `t_deleted` (view). */
 export interface SoftDeleteNames {
   readonly schema: string;

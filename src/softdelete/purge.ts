@@ -33,6 +33,21 @@ export interface PurgeResult {
   readonly error?: StrataError | Error;
 }
 
+/**
+ * How many rows of a soft-delete table a purge with these options would remove at most (rows a
+ * child still references are counted too), for progress bars.
+ *
+ * @example
+ * const total = await countPurgeCandidates(db, { table: 'products', olderThanMs: 30 * 86_400_000 });
+ */
+export async function countPurgeCandidates<DB>(db: Kysely<DB>, options: Pick<PurgeOptions, 'table' | 'schema' | 'olderThanMs'>): Promise<number> {
+  const n = namesFor(options.table, options.schema);
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*)::text AS n FROM ${sql.raw(`${q(n.schema)}.${q(n.base)}`)}
+     WHERE deleted_at < clock_timestamp() - make_interval(secs => ${options.olderThanMs / 1000})`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
 async function relationFor<DB>(db: Kysely<DB>, table: string, schema: string): Promise<string> {
   const enabled = await readConfig(db, table, schema);
   const n = namesFor(table, schema);

@@ -1,5 +1,5 @@
 import { quoteIdent as q } from '../db/index.js';
-import type { SoftDeleteNames } from './names.js';
+import { LIVE_PREDICATE, SOFT_DELETE_COLUMNS, type SoftDeleteNames } from './names.js';
 
 /** What happens to a child's rows when its parent is soft-deleted. */
 export type ChildMode = 'cascade' | 'restrict' | 'keep';
@@ -12,14 +12,12 @@ export interface ChildRelation {
   readonly mode: ChildMode;
 }
 
-export const SOFT_DELETE_COLUMNS = ['deleted_at', 'deleted_by', 'deleted_batch'] as const;
-
 const rel = (n: SoftDeleteNames, name: string) => `${q(n.schema)}.${q(name)}`;
 
 /** The live view: every column but the soft-delete ones, live rows only. */
 export function renderLiveView(n: SoftDeleteNames, columns: readonly string[]): string {
   const visible = columns.filter((c) => !(SOFT_DELETE_COLUMNS as readonly string[]).includes(c));
-  return `CREATE VIEW ${rel(n, n.live)} AS SELECT ${visible.map((c) => q(c)).join(', ')} FROM ${rel(n, n.base)} WHERE deleted_at IS NULL`;
+  return `CREATE VIEW ${rel(n, n.live)} AS SELECT ${visible.map((c) => q(c)).join(', ')} FROM ${rel(n, n.base)} WHERE ${LIVE_PREDICATE}`;
 }
 
 export function renderDeletedView(n: SoftDeleteNames): string {
@@ -29,8 +27,8 @@ export function renderDeletedView(n: SoftDeleteNames): string {
 /** Appends the live-row condition to an index definition from pg_get_indexdef. */
 export function livePartialIndex(definition: string): string {
   const where = / WHERE \((.*)\)$/.exec(definition);
-  if (where) return `${definition.slice(0, where.index)} WHERE (${where[1]}) AND deleted_at IS NULL`;
-  return `${definition} WHERE deleted_at IS NULL`;
+  if (where) return `${definition.slice(0, where.index)} WHERE (${where[1]}) AND ${LIVE_PREDICATE}`;
+  return `${definition} WHERE ${LIVE_PREDICATE}`;
 }
 
 function childBlock(parentPk: string, n: SoftDeleteNames, child: ChildRelation, childNames: SoftDeleteNames): string {

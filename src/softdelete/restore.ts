@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { isStrataError, quoteIdent as q, StrataError, withTransaction } from '../db/index.js';
-import { namesFor } from './names.js';
+import { namesFor, SOFT_DELETE_COLUMNS } from './names.js';
 import { readConfig, requireConfig, type SoftDeleteConfig } from './registry.js';
-import { SOFT_DELETE_COLUMNS } from './render.js';
 
 export interface RestoreOptions {
   readonly schema?: string;

@@ -17,12 +17,11 @@ import {
   STREAMED_BODY,
   type StoredResponse,
 } from './idempotency.js';
+import { IDEMPOTENCY_REPLAYS } from './metrics.js';
 
 export interface IdempotencyHookOptions extends IdempotencyOptions {
   /** Who sent the request. Keys are scoped per principal: one client never gets another's response. */
   readonly principalOf: (request: FastifyRequest) => string;
-  /** Called for each replayed response (for metrics). */
-  readonly onReplay?: () => void;
 }
 
 const KEPT_HEADERS = ['location', 'etag'];
@@ -109,7 +108,7 @@ export function idempotencyWrapper<DB>(db: Kysely<DB>, options: IdempotencyHookO
     );
     if (claim.kind === 'replay') {
       if (streamed && (await streamed()) !== claim.bodyHash) throw mismatch();
-      options.onReplay?.();
+      IDEMPOTENCY_REPLAYS.record({}, 1);
       return {
         status: claim.response.status,
         body: undefined,

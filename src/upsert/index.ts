@@ -1,3 +1,4 @@
+export { UPSERT_ERROR_CODES } from './errors.js';
 export {
   bodyHash,
   type Claim,

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { quoteIdent as q } from '../db/index.js';
+import { liveOn } from '../softdelete/index.js';
 import type { Row } from './rows.js';
 import type { UpsertTarget } from './target.js';
 
@@ -61,6 +62,6 @@ export function changedGuard(list: readonly [string, UpdateValue][], current: st
 /** `t.k1 = s.k1 AND ...` plus the live-rows predicate under soft deletes. */
 export function keyMatch(target: UpsertTarget, current: string, incoming: string): RawBuilder<unknown> {
   const parts = target.key.map((k) => sql`${ref(current)(k)} = ${ref(incoming)(k)}`);
-  if (target.predicate) parts.push(sql.raw(`${current}.deleted_at IS NULL`));
+  if (target.predicate) parts.push(sql.raw(liveOn(current)));
   return sql.join(parts, sql` AND `);
 }

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
-import { StrataError, withTransaction } from '../db/index.js';
+import type { Kysely } from 'kysely';
+import { introspect, StrataError, withTransaction } from '../db/index.js';
+import { SOFT_DELETE_COLUMNS } from '../softdelete/index.js';
 import { rules, type UpdateSpec } from './render.js';
 import { checkRows, type Dedupe, type Row } from './rows.js';
 import { type Action, type Chunk, fallbackUpsert, keyText, mergeUpsert, nativeUpsert, type Outcome, updateFirstUpsert } from './strategies.js';
@@ -32,7 +33,6 @@ export interface UpsertResult<R = Row> {
 
 const MAX_PARAMETERS = 65_535;
 const MAX_ROWS_PER_STATEMENT = 1000;
-const HIDDEN = ['deleted_at', 'deleted_by', 'deleted_batch'];
 
 const RUN: Record<Exclude<Strategy, 'auto'>, <DB>(trx: Kysely<DB>, c: Chunk) => Promise<Outcome[]>> = {
   native: nativeUpsert,
@@ -40,11 +40,6 @@ const RUN: Record<Exclude<Strategy, 'auto'>, <DB>(trx: Kysely<DB>, c: Chunk) => 
   fallback: fallbackUpsert,
   'update-first': updateFirstUpsert,
 };
-
-async function serverVersion<DB>(trx: Kysely<DB>): Promise<number> {
-  const { rows } = await sql<{ v: string }>`SELECT current_setting('server_version_num') AS v`.execute(trx);
-  return Number(rows[0]?.v ?? 0);
-}
 
 /**
  * Inserts rows that are new and updates rows whose key exists, idempotently: repeating the same
@@ -61,8 +56,8 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
   if (batch.length === 0) return [];
   const strategy = options.strategy === undefined || options.strategy === 'auto' ? 'native' : options.strategy;
   return withTransaction(db, async (trx) => {
-    const version = strategy === 'merge' ? await serverVersion(trx) : 0;
-    if (strategy === 'merge' && version < 150000) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
+    const { merge, versionNum: version } = await introspect(trx).capabilities();
+    if (strategy === 'merge' && !merge) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
     const target = await resolveTarget(trx, relation, options.key, options.schema);
     const { rows, names } = checkRows(batch, options.key, options.dedupe ?? 'error', new Set(target.columns.keys()));
     const list = rules(options.update, names, [...options.key, ...target.primaryKey]);
@@ -76,7 +71,9 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
     return rows.map((row) => {
       const outcome = byKey.get(keyText(row, options.key));
       if (!outcome) throw new StrataError('UPSERT_RETRIES_EXHAUSTED', 'a row was neither inserted, updated nor found; it was changed concurrently');
-      const visible = Object.fromEntries(Object.entries(outcome.row).filter(([k]) => !target.softDeleted || !HIDDEN.includes(k)));
+      const visible = Object.fromEntries(
+        Object.entries(outcome.row).filter(([k]) => !target.softDeleted || !(SOFT_DELETE_COLUMNS as readonly string[]).includes(k)),
+      );
       return { row: visible as R, action: outcome.action };
     });
   });

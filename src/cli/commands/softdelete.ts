@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { sql } from 'kysely';
-import { quoteIdent } from '../../db/index.js';
-import { type ChildRelation, enableSoftDelete, purgeDeleted, restore } from '../../softdelete/index.js';
+import { type ChildRelation, countPurgeCandidates, enableSoftDelete, purgeDeleted, restore } from '../../softdelete/index.js';
 import { withDb } from '../database.js';
 import { fail } from '../fail.js';
 import { parseDuration, parsePositive } from '../options.js';
@@ -65,12 +63,7 @@ export function softDeleteCommand(): Command {
     .addHelpText('after', '\nExample:\n  $ strata softdelete purge products --older-than 30d')
     .action((table: string, opts: { olderThan: number; batchSize: number }) =>
       withDb(async (db) => {
-        const candidates = await sql<{ n: string }>`
-          SELECT count(*)::text AS n FROM ${sql.raw(quoteIdent(`${table}_all`))}
-           WHERE deleted_at < clock_timestamp() - make_interval(secs => ${opts.olderThan / 1000})`
-          .execute(db)
-          .then((r) => Number(r.rows[0]?.n ?? 0))
-          .catch(() => undefined);
+        const candidates = await countPurgeCandidates(db, { table, olderThanMs: opts.olderThan }).catch(() => undefined);
         const progress = startProgress(`purging ${table}`, candidates);
         const result = await purgeDeleted(db, {
           table,

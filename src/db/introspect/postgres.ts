@@ -1,0 +1,101 @@
+import { type Kysely, sql } from 'kysely';
+import { type DialectCapabilities, postgresCapabilities } from '../capabilities.js';
+import type { CheckConstraint, ColumnInfo, IndexInfo, Introspector, RelationKind } from './types.js';
+
+const KINDS: Readonly<Record<string, RelationKind>> = { r: 'table', p: 'partitioned-table', v: 'view', m: 'materialized-view', f: 'foreign-table' };
+const CONSTRAINT_TYPES: Readonly<Record<string, IndexInfo['constraintType']>> = { p: 'primary', u: 'unique', x: 'exclusion' };
+
+/** The relation `schema.name` (current schema when undefined) as a regclass-safe pair of predicates. */
+const where = (schema: string | undefined, name: string) =>
+  sql`n.nspname = ${schema === undefined ? sql`current_schema()` : sql`${schema}`} AND c.relname = ${name}`;
+
+export async function postgresVersion<DB>(db: Kysely<DB>): Promise<DialectCapabilities> {
+  const { rows } = await sql<{ num: string; version: string }>`
+    SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`.execute(db);
+  return postgresCapabilities(Number(rows[0]?.num ?? 0), rows[0]?.version ?? '');
+}
+
+/** PostgreSQL's catalogs (pg_class, pg_attribute, pg_index, pg_constraint). */
+export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Promise<DialectCapabilities>): Introspector {
+  const catalog: Introspector = {
+    engine: 'postgres',
+    capabilities,
+    async relationKind(schema, name) {
+      const { rows } = await sql<{ kind: string }>`
+        SELECT c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${where(schema, name)}`.execute(db);
+      const kind = rows[0]?.kind;
+      return kind === undefined ? undefined : (KINDS[kind] ?? 'other');
+    },
+    async columns(schema, table) {
+      const { rows } = await sql<ColumnInfo>`
+        SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+               a.atthasdef AND a.attgenerated = '' AS "hasDefault", a.attgenerated <> '' AS generated
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE ${where(schema, table)} AND a.attnum > 0 AND NOT a.attisdropped
+         ORDER BY a.attnum`.execute(db);
+      return rows;
+    },
+    async primaryKey(schema, table) {
+      const primary = (await catalog.indexes(schema, table)).find((i) => i.primary);
+      return primary ? [...primary.columns] : [];
+    },
+    async indexes(schema, table) {
+      const { rows } = await sql<{
+        name: string;
+        columns: (string | null)[];
+        unique: boolean;
+        primary: boolean;
+        predicate: string | null;
+        definition: string;
+        constraint: string | null;
+        constraint_type: string | null;
+      }>`
+        SELECT ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
+               pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS definition,
+               con.conname AS constraint, con.contype::text AS constraint_type,
+               ARRAY(SELECT a.attname::text FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+                       LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
+          FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = c.oid
+         WHERE ${where(schema, table)}
+         ORDER BY ic.relname`.execute(db);
+      return rows.map((r) => {
+        const expressions = r.columns.some((c) => c === null);
+        return {
+          name: r.name,
+          columns: expressions ? [] : (r.columns as string[]),
+          unique: r.unique,
+          primary: r.primary,
+          expressions,
+          predicate: r.predicate,
+          definition: r.definition,
+          constraint: r.constraint,
+          constraintType: r.constraint_type === null ? null : (CONSTRAINT_TYPES[r.constraint_type] ?? null),
+        };
+      });
+    },
+    async constraintColumns(schema, table, constraint) {
+      const { rows } = await sql<{ column: string }>`
+        SELECT a.attname AS column
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) ON true
+          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+         WHERE ${where(schema, table)} AND con.conname = ${constraint}
+         ORDER BY k.ord`.execute(db);
+      return rows.map((r) => r.column);
+    },
+    async checkConstraints(schema, table) {
+      const { rows } = await sql<CheckConstraint>`
+        SELECT con.conname AS name, pg_get_expr(con.conbin, con.conrelid) AS expression,
+               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) AS k(attnum)
+                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY a.attnum) AS columns
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE ${where(schema, table)} AND con.contype = 'c'
+         ORDER BY con.conname`.execute(db);
+      return rows;
+    },
+  };
+  return catalog;
+}

@@ -1,0 +1,58 @@
+import type { DialectCapabilities, Engine } from '../capabilities.js';
+
+/** What a relation is, in engine-neutral words. */
+export type RelationKind = 'table' | 'partitioned-table' | 'view' | 'materialized-view' | 'foreign-table' | 'other';
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** SQL type as the engine spells it, e.g. `bigint`, `text[]`, `timestamp with time zone`. */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly hasDefault: boolean;
+  /** A generated (computed) column: never written to. */
+  readonly generated: boolean;
+}
+
+export interface IndexInfo {
+  readonly name: string;
+  /** Key columns in index order; empty when the index is on expressions. */
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  readonly primary: boolean;
+  /** Some key is an expression rather than a column. */
+  readonly expressions: boolean;
+  /** The WHERE clause of a partial index, as the engine renders it (e.g. `(deleted_at IS NULL)`). */
+  readonly predicate: string | null;
+  /** The engine's own CREATE INDEX text (PostgreSQL), or null. */
+  readonly definition: string | null;
+  /** The constraint the index backs (primary key, unique, exclusion), if any. */
+  readonly constraint: string | null;
+  readonly constraintType: 'primary' | 'unique' | 'exclusion' | null;
+}
+
+export interface CheckConstraint {
+  readonly name: string;
+  readonly expression: string;
+  readonly columns: readonly string[];
+}
+
+/**
+ * Catalog look-ups every capability uses, one implementation per engine. `schema` undefined means
+ * the connection's current schema (PostgreSQL) or database (MariaDB).
+ *
+ * @example
+ * const catalog = introspect(db);
+ * const key = await catalog.primaryKey('public', 'products'); // ['id']
+ */
+export interface Introspector {
+  readonly engine: Engine;
+  /** Server version and what the engine can do (read once per pool). */
+  capabilities(): Promise<DialectCapabilities>;
+  relationKind(schema: string | undefined, name: string): Promise<RelationKind | undefined>;
+  columns(schema: string | undefined, table: string): Promise<ColumnInfo[]>;
+  primaryKey(schema: string | undefined, table: string): Promise<string[]>;
+  indexes(schema: string | undefined, table: string): Promise<IndexInfo[]>;
+  /** The columns a named constraint covers, in constraint order (empty when unknown). */
+  constraintColumns(schema: string | undefined, table: string, constraint: string): Promise<string[]>;
+  checkConstraints(schema: string | undefined, table: string): Promise<CheckConstraint[]>;
+}
