@@ -22,7 +22,7 @@ export default async function bench(): Promise<void> {
       process.stderr.write(`bench: loading ${ROWS} rows into ${table} (${deletedShare * 100}% deleted)\n`);
       await sql.raw(`DROP VIEW IF EXISTS ${table}, ${table}_deleted; DROP TABLE IF EXISTS ${table}_all, ${table}`).execute(db);
       await sql
-        .raw(`DELETE FROM strata_soft_delete WHERE table_name = '${table}'`)
+        .raw(`DELETE FROM strata.soft_delete_tables WHERE table_name = '${table}'`)
         .execute(db)
         .catch(() => undefined);
       await sql
@@ -101,7 +101,7 @@ export default async function bench(): Promise<void> {
       ],
     });
     await sql.raw('DROP VIEW sd_bench_0, sd_bench_0_deleted, sd_bench_90, sd_bench_90_deleted; DROP TABLE sd_bench_0_all, sd_bench_90_all').execute(db);
-    await sql.raw(`DELETE FROM strata_soft_delete WHERE table_name LIKE 'sd_bench_%'`).execute(db);
+    await sql.raw(`DELETE FROM strata.soft_delete_tables WHERE table_name LIKE 'sd_bench_%'`).execute(db);
   } finally {
     await database.close();
     await target.close();

@@ -1,30 +1,15 @@
 import { type Kysely, sql } from 'kysely';
+import { ensureStrataSchema } from '../db/index.js';
+import { CHUNKS_TABLE, LOADS_TABLE } from './tables.js';
 
 /**
  * Where a load records what it committed, in the same transaction as each chunk: one row per
- * committed chunk (its line range) in `strata_bulk_chunks`, and the load's totals and status in
- * `strata_bulk_loads`. Chunks may commit out of order (parallel connections), so a rerun skips the
- * recorded ranges rather than a prefix.
+ * committed chunk (its line range) in `strata.bulk_chunks`, and the load's totals and status in
+ * `strata.bulk_loads` (both created by `ensureStrataSchema`). Chunks may commit out of order
+ * (parallel connections), so a rerun skips the recorded ranges rather than a prefix.
  */
 export async function ensureLoadTable<DB>(db: Kysely<DB>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS strata_bulk_loads (
-    load_id text PRIMARY KEY,
-    table_name text NOT NULL,
-    lines_done bigint NOT NULL DEFAULT 0,
-    rows_done bigint NOT NULL DEFAULT 0,
-    status text NOT NULL DEFAULT 'running',
-    started_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now())`.execute(db);
-  await sql`CREATE TABLE IF NOT EXISTS strata_bulk_chunks (
-    load_id text NOT NULL,
-    first_line bigint NOT NULL,
-    last_line bigint NOT NULL,
-    rows bigint NOT NULL,
-    rejected bigint NOT NULL DEFAULT 0,
-    committed_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (load_id, first_line))`.execute(db);
-  // Tables made before rejected rows were counted per chunk.
-  await sql`ALTER TABLE strata_bulk_chunks ADD COLUMN IF NOT EXISTS rejected bigint NOT NULL DEFAULT 0`.execute(db);
+  await ensureStrataSchema(db);
 }
 
 /** A committed chunk: its first and last input line, and how many of its records it set aside. */
@@ -64,7 +49,7 @@ export async function doneLines<DB>(db: Kysely<DB>, loadId: string | undefined):
   if (!loadId) return NOTHING_DONE;
   const { rows } = await sql<{ first: string; last: string; rows: string; rejected: string }>`
     SELECT first_line::text AS first, last_line::text AS last, rows::text AS rows, rejected::text AS rejected
-      FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
+      FROM ${sql.raw(CHUNKS_TABLE)} WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
   return new DoneLines(
     rows.map((r) => [Number(r.first), Number(r.last), Number(r.rejected)] as const),
     rows.reduce((sum, r) => sum + Number(r.rows), 0),
@@ -72,9 +57,9 @@ export async function doneLines<DB>(db: Kysely<DB>, loadId: string | undefined):
 }
 
 /** Parameters: load id, table, first line, last line, rows, rejected records. */
-export const RECORD_CHUNK = `WITH chunk AS (INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows, rejected) VALUES ($1, $3, $4, $5, $6))
-  INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done, status) VALUES ($1, $2, $4, $5, 'running')
-  ON CONFLICT (load_id) DO UPDATE SET lines_done = GREATEST(strata_bulk_loads.lines_done, EXCLUDED.lines_done),
-    rows_done = strata_bulk_loads.rows_done + EXCLUDED.rows_done, status = 'running', updated_at = now()`;
+export const RECORD_CHUNK = `WITH chunk AS (INSERT INTO ${CHUNKS_TABLE} (load_id, first_line, last_line, rows, rejected) VALUES ($1, $3, $4, $5, $6))
+  INSERT INTO ${LOADS_TABLE} AS l (load_id, table_name, lines_done, rows_done, status) VALUES ($1, $2, $4, $5, 'running')
+  ON CONFLICT (load_id) DO UPDATE SET lines_done = GREATEST(l.lines_done, EXCLUDED.lines_done),
+    rows_done = l.rows_done + EXCLUDED.rows_done, status = 'running', updated_at = now()`;
 
-export const MARK_DONE = `UPDATE strata_bulk_loads SET status = 'done', updated_at = now() WHERE load_id = $1`;
+export const MARK_DONE = `UPDATE ${LOADS_TABLE} SET status = 'done', updated_at = now() WHERE load_id = $1`;

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { introspect, quoteIdent as q, StrataError, withTransaction } from '../db/index.js';
 import { LIVE_PREDICATE, namesFor, type SoftDeleteNames } from './names.js';
-import { ensureRegistry, readConfig, type SoftDeleteConfig, writeConfig } from './registry.js';
+import { readConfig, type SoftDeleteConfig, writeConfig } from './registry.js';
 import { type ChildRelation, livePartialIndex, renderDeletedView, renderDeleteFunction, renderDeleteTrigger, renderLiveView } from './render.js';
 
 export interface EnableSoftDeleteOptions {
@@ -89,7 +89,6 @@ async function convertTable<DB>(db: Kysely<DB>, n: SoftDeleteNames): Promise<{ p
 export function enableSoftDelete<DB>(db: Kysely<DB>, options: EnableSoftDeleteOptions): Promise<EnableSoftDeleteResult> {
   const n = namesFor(options.table, options.schema);
   return withTransaction(db, async (trx) => {
-    await ensureRegistry(trx);
     const existing = await readConfig(trx, n.live, n.schema);
     const converted = existing ? undefined : await convertTable(trx, n);
     const config: SoftDeleteConfig = {

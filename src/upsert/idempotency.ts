@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { StrataError } from '../db/index.js';
+import { ensureStrataSchema, StrataError } from '../db/index.js';
+import { KEYS_TABLE } from './tables.js';
 
 /** What identifies one logical request: who sent it, the key, and what it asked for. */
 export interface IdempotentRequest {
@@ -66,28 +67,14 @@ export function bodyHash(body: unknown): string {
 }
 
 /**
- * Creates the key table (in a migration).
+ * Creates (or upgrades) strata's own schema, which holds the key table (`strata.idempotency_keys`).
+ * Call it in a migration or at start-up; the key functions also call it (cheap once done).
  *
  * @example
  * await createIdempotencyTable(db);
  */
 export async function createIdempotencyTable<DB>(db: Kysely<DB>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS strata_idempotency_keys (
-    principal text NOT NULL,
-    key text NOT NULL,
-    method text NOT NULL,
-    path text NOT NULL,
-    body_hash text NOT NULL,
-    state text NOT NULL CHECK (state IN ('in_flight', 'done')),
-    token uuid NOT NULL,
-    locked_until timestamptz,
-    expires_at timestamptz NOT NULL,
-    response_status int,
-    response_headers jsonb,
-    response_body text,
-    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (principal, key))`.execute(db);
-  await sql`CREATE INDEX IF NOT EXISTS strata_idempotency_keys_expires ON strata_idempotency_keys (expires_at)`.execute(db);
+  await ensureStrataSchema(db);
 }
 
 interface KeyRow {
@@ -111,12 +98,13 @@ interface KeyRow {
  */
 export async function claimIdempotencyKey<DB>(db: Kysely<DB>, request: IdempotentRequest, options: IdempotencyOptions = {}): Promise<Claim> {
   if (!isValidIdempotencyKey(request.key)) throw new StrataError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-255 printable ASCII characters');
+  await ensureStrataSchema(db);
   const lockMs = options.lockTtlMs ?? 30_000;
   const keepMs = options.retentionMs ?? 86_400_000;
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = randomUUID();
     const { rows: won } = await sql<{ token: string }>`
-      INSERT INTO strata_idempotency_keys AS k (principal, key, method, path, body_hash, state, token, locked_until, expires_at)
+      INSERT INTO ${sql.raw(KEYS_TABLE)} AS k (principal, key, method, path, body_hash, state, token, locked_until, expires_at)
       VALUES (${request.principal}, ${request.key}, ${request.method}, ${request.path}, ${request.bodyHash}, 'in_flight', ${token},
               clock_timestamp() + make_interval(secs => ${lockMs / 1000}), clock_timestamp() + make_interval(secs => ${keepMs / 1000}))
       ON CONFLICT (principal, key) DO UPDATE
@@ -131,7 +119,7 @@ export async function claimIdempotencyKey<DB>(db: Kysely<DB>, request: Idempoten
     const { rows } = await sql<KeyRow>`
       SELECT method, path, body_hash, state, response_status, response_headers, response_body,
              ceil(extract(epoch FROM (locked_until - clock_timestamp())) * 1000)::int AS wait_ms
-        FROM strata_idempotency_keys WHERE principal = ${request.principal} AND key = ${request.key}`.execute(db);
+        FROM ${sql.raw(KEYS_TABLE)} WHERE principal = ${request.principal} AND key = ${request.key}`.execute(db);
     const row = rows[0];
     if (!row) continue;
     const sameBody = request.bodyHash === STREAMED_BODY || row.body_hash === request.bodyHash;
@@ -157,7 +145,7 @@ export async function completeIdempotencyKey<DB>(
   bodyHash: string = claim.request.bodyHash,
 ): Promise<void> {
   const result = await sql`
-    UPDATE strata_idempotency_keys
+    UPDATE ${sql.raw(KEYS_TABLE)}
        SET state = 'done', locked_until = NULL, body_hash = ${bodyHash}, response_status = ${response.status},
            response_headers = ${JSON.stringify(response.headers)}::jsonb, response_body = ${response.body}
      WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(trx);
@@ -175,14 +163,14 @@ export async function completeIdempotencyKey<DB>(
  */
 export async function renewIdempotencyKey<DB>(db: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>, lockTtlMs = 30_000): Promise<boolean> {
   const result = await sql`
-    UPDATE strata_idempotency_keys SET locked_until = clock_timestamp() + make_interval(secs => ${lockTtlMs / 1000})
+    UPDATE ${sql.raw(KEYS_TABLE)} SET locked_until = clock_timestamp() + make_interval(secs => ${lockTtlMs / 1000})
      WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(db);
   return result.numAffectedRows === 1n;
 }
 
 /** Gives the key up after a failed attempt, so a retry can run at once. */
 export async function releaseIdempotencyKey<DB>(db: Kysely<DB>, claim: Extract<Claim, { kind: 'acquired' }>): Promise<void> {
-  await sql`DELETE FROM strata_idempotency_keys
+  await sql`DELETE FROM ${sql.raw(KEYS_TABLE)}
     WHERE principal = ${claim.request.principal} AND key = ${claim.request.key} AND token = ${claim.token} AND state = 'in_flight'`.execute(db);
 }
 
@@ -195,8 +183,8 @@ export async function releaseIdempotencyKey<DB>(db: Kysely<DB>, claim: Extract<C
 export async function cleanupIdempotencyKeys<DB>(db: Kysely<DB>, batchSize = 1000): Promise<number> {
   let total = 0;
   for (;;) {
-    const result = await sql`DELETE FROM strata_idempotency_keys WHERE ctid IN (
-      SELECT ctid FROM strata_idempotency_keys WHERE expires_at < clock_timestamp() LIMIT ${batchSize})`.execute(db);
+    const result = await sql`DELETE FROM ${sql.raw(KEYS_TABLE)} WHERE (principal, key) IN (
+      SELECT principal, key FROM ${sql.raw(KEYS_TABLE)} WHERE expires_at < clock_timestamp() LIMIT ${batchSize})`.execute(db);
     const n = Number(result.numAffectedRows ?? 0n);
     total += n;
     if (n < batchSize) return total;

@@ -187,10 +187,10 @@ describe('bulk loading', () => {
     // Parallel chunks commit as they finish: a crash can leave lines 101-200 and 301-400 committed and 1-100 not.
     const rows = Array.from({ length: 400 }, (_, i) => ({ sku: `OO-${i + 1}`, name: `o${i + 1}`, price: i + 1 }));
     expect(await bulkInsert(pg.database, 'goods', objectSource([...rows.slice(100, 200), ...rows.slice(300, 400)]))).toMatchObject({ rows: 200 });
-    await sql`INSERT INTO strata_bulk_chunks (load_id, first_line, last_line, rows) VALUES ('out-of-order', 101, 200, 100), ('out-of-order', 301, 400, 100)`.execute(
+    await sql`INSERT INTO strata.bulk_chunks (load_id, first_line, last_line, rows) VALUES ('out-of-order', 101, 200, 100), ('out-of-order', 301, 400, 100)`.execute(
       db,
     );
-    await sql`INSERT INTO strata_bulk_loads (load_id, table_name, lines_done, rows_done) VALUES ('out-of-order', 'goods', 400, 200)`.execute(db);
+    await sql`INSERT INTO strata.bulk_loads (load_id, table_name, lines_done, rows_done) VALUES ('out-of-order', 'goods', 400, 200)`.execute(db);
     const rerun = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'out-of-order', chunkRows: 30 });
     expect(rerun.error).toBeUndefined();
     expect(rerun).toMatchObject({ rows: 200, skipped: 200 });
@@ -198,7 +198,7 @@ describe('bulk loading', () => {
     const { rows: status } = await sql<{
       status: string;
       rows_done: string;
-    }>`SELECT status, rows_done::text FROM strata_bulk_loads WHERE load_id = 'out-of-order'`.execute(db);
+    }>`SELECT status, rows_done::text FROM strata.bulk_loads WHERE load_id = 'out-of-order'`.execute(db);
     expect(status[0]).toEqual({ status: 'done', rows_done: '400' });
   });
 
@@ -349,7 +349,7 @@ describe('bulk loading', () => {
       expect(loaded.rows[0]).toEqual({ n: 20_000, sum: String((20_000 * 20_003) / 2) });
       // The recorded ranges (what a rerun skips) cover the input's lines exactly once.
       const ranges = await sql<{ first_line: number; last_line: number; rows: number }>`SELECT first_line::int, last_line::int, rows::int
-        FROM strata_bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
+        FROM strata.bulk_chunks WHERE load_id = ${loadId} ORDER BY first_line`.execute(db);
       expect(ranges.rows).toHaveLength(result.chunks);
       let next: number = firstLine;
       for (const range of ranges.rows) {

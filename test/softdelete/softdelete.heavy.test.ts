@@ -160,7 +160,7 @@ describe('soft deletes that cannot be forgotten', () => {
     const id = await insert('AFTER-RERUN', 1);
     await sql`DELETE FROM items WHERE id = ${id}`.execute(db);
     expect((await sql`SELECT 1 FROM items_deleted WHERE id = ${id}`.execute(db)).rows).toHaveLength(1);
-    const cascadeKept = await sql<{ children: unknown }>`SELECT children FROM strata_soft_delete WHERE table_name = 'items'`.execute(db);
+    const cascadeKept = await sql<{ children: unknown }>`SELECT children FROM strata.soft_delete_tables WHERE table_name = 'items'`.execute(db);
     expect(cascadeKept.rows[0]?.children).toEqual([{ table: 'parts', column: 'item_id', mode: 'cascade' }]);
   });
 

@@ -60,7 +60,7 @@ describe('Idempotency-Key hook: long requests and streamed bodies', () => {
       open = resolve;
     });
     const first = app.inject({ method: 'POST', url: '/slow', headers: { 'idempotency-key': 'long-1' } });
-    while ((await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata_idempotency_keys WHERE key = 'long-1'`.execute(db)).rows[0]?.n !== 1) {
+    while ((await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata.idempotency_keys WHERE key = 'long-1'`.execute(db)).rows[0]?.n !== 1) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await new Promise((r) => setTimeout(r, LOCK_MS * 2.5));

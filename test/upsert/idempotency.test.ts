@@ -69,7 +69,7 @@ describe('idempotency key store', () => {
     await expect(effect).rejects.toThrow(/^effect failed$/);
     // The stored response went with the rollback: the key is still only claimed.
     const stored = await sql<{ state: string; response_status: number | null }>`
-      SELECT state, response_status FROM strata_idempotency_keys WHERE principal = 'alice' AND key = 'k2'`.execute(db);
+      SELECT state, response_status FROM strata.idempotency_keys WHERE principal = 'alice' AND key = 'k2'`.execute(db);
     expect(stored.rows).toEqual([{ state: 'in_flight', response_status: null }]);
     expect(await claimIdempotencyKey(db, request('k2'))).toMatchObject({ kind: 'in_flight' });
     await releaseIdempotencyKey(db, first);
