@@ -49,14 +49,18 @@ async function withUnchanged<DB>(trx: Kysely<DB>, c: Chunk, outcomes: Outcome[])
   return outcomes;
 }
 
-/** INSERT ... ON CONFLICT DO UPDATE (only when something differs); rows left alone are read back. */
-export async function nativeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
+/** The native statement: INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE <something differs> RETURNING. */
+export function nativeStatement(c: Pick<Chunk, 'target' | 'names' | 'rows' | 'rules'>) {
   const arbiter = sql`(${columnList(c.target.key)})${c.target.predicate ? sql.raw(` WHERE ${c.target.predicate}`) : sql``}`;
   const action = c.rules.length ? sql`DO UPDATE SET ${assignments(c.rules, 't', 'excluded')} WHERE ${changedGuard(c.rules, 't', 'excluded')}` : sql`DO NOTHING`;
-  const { rows } = await sql<Row & { strata_inserted: boolean }>`
-    INSERT INTO ${table(c.target)} AS t (${columnList(c.names)}) VALUES ${valuesList(c.target, c.names, c.rows)}
-    ON CONFLICT ${arbiter} ${action}
-    RETURNING t.*, (t.xmax = 0) AS strata_inserted`.execute(trx);
+  return sql<
+    Row & { strata_inserted: boolean }
+  >`INSERT INTO ${table(c.target)} AS t (${columnList(c.names)}) VALUES ${valuesList(c.target, c.names, c.rows)} ON CONFLICT ${arbiter} ${action} RETURNING t.*, (t.xmax = 0) AS strata_inserted`;
+}
+
+/** INSERT ... ON CONFLICT DO UPDATE (only when something differs); rows left alone are read back. */
+export async function nativeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
+  const { rows } = await nativeStatement(c).execute(trx);
   const outcomes: Outcome[] = rows.map(({ strata_inserted, ...row }) => ({ row, action: strata_inserted ? 'inserted' : 'updated' }));
   return withUnchanged(trx, c, outcomes);
 }
@@ -78,7 +82,7 @@ async function savepoint<DB, T>(trx: Kysely<DB>, name: string, work: () => Promi
   }
 }
 
-function mergeStatement(c: Chunk, returning: boolean) {
+export function mergeStatement(c: Pick<Chunk, 'target' | 'names' | 'rows' | 'rules'>, returning: boolean) {
   const matched = c.rules.length ? sql`WHEN MATCHED AND ${changedGuard(c.rules, 't', 's')} THEN UPDATE SET ${assignments(c.rules, 't', 's')}` : sql``;
   return sql<Row & { strata_action: string }>`
     MERGE INTO ${table(c.target)} AS t

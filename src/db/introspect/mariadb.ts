@@ -25,7 +25,7 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
     async columns(schema, table) {
       const { rows } = await sql<{ name: string; type: string; nullable: string; has_default: number; generated: number }>`
         SELECT column_name AS name, column_type AS type, is_nullable AS nullable,
-               (column_default IS NOT NULL OR extra LIKE '%auto_increment%') AS has_default,
+               ((column_default IS NOT NULL AND column_default <> 'NULL') OR extra LIKE '%auto_increment%') AS has_default,
                (extra LIKE '%GENERATED%' OR is_generated = 'ALWAYS') AS generated
           FROM information_schema.columns WHERE table_schema = ${schemaOf(schema)} AND table_name = ${table}
          ORDER BY ordinal_position`.execute(db);

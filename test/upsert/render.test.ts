@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { ColumnInfo } from '../../src/db/index.js';
+import { mergeStatement, nativeStatement } from '../../src/upsert/strategies.js';
+import type { UpsertTarget } from '../../src/upsert/target.js';
+import { compiled } from '../support/compile.js';
+
+const column = (name: string, type: string): [string, ColumnInfo] => [name, { name, type, nullable: false, hasDefault: false, generated: false }];
+
+const target: UpsertTarget = {
+  schema: 'public',
+  table: 'products_all',
+  softDeleted: true,
+  key: ['sku'],
+  predicate: 'deleted_at IS NULL',
+  indexName: 'products_sku_key',
+  columns: new Map([column('sku', 'text'), column('name', 'text'), column('price', 'bigint')]),
+};
+const rows = [
+  { sku: 'A-1', name: 'Hammer', price: 1999n },
+  { sku: 'A-2', name: 'Saw', price: 2999n },
+];
+
+describe('upsert statements (rendered, no I/O)', () => {
+  it('native: typed VALUES, the partial arbiter, an update guarded by IS DISTINCT FROM', () => {
+    const q = compiled(
+      nativeStatement({
+        target,
+        names: ['sku', 'name', 'price'],
+        rows,
+        rules: [
+          ['name', 'incoming'],
+          ['price', 'incoming'],
+        ],
+      }),
+    );
+    expect(q.sql).toBe(
+      'INSERT INTO "public"."products_all" AS t ("sku", "name", "price") VALUES ' +
+        '(CAST($1 AS text), CAST($2 AS text), CAST($3 AS bigint)), (CAST($4 AS text), CAST($5 AS text), CAST($6 AS bigint)) ' +
+        'ON CONFLICT ("sku") WHERE deleted_at IS NULL DO UPDATE SET "name" = excluded."name", "price" = excluded."price" ' +
+        'WHERE ROW(t."name", t."price") IS DISTINCT FROM ROW(excluded."name", excluded."price") ' +
+        'RETURNING t.*, (t.xmax = 0) AS strata_inserted',
+    );
+    expect(q.parameters).toEqual(['A-1', 'Hammer', 1999n, 'A-2', 'Saw', 2999n]);
+  });
+
+  it('native insert-only: DO NOTHING; a computed rule disables the no-op guard', () => {
+    expect(compiled(nativeStatement({ target, names: ['sku'], rows: [{ sku: 'A-1' }], rules: [] })).sql).toContain(
+      'ON CONFLICT ("sku") WHERE deleted_at IS NULL DO NOTHING',
+    );
+    const counted = compiled(
+      nativeStatement({
+        target,
+        names: ['sku', 'price'],
+        rows: [{ sku: 'A-1', price: 1n }],
+        rules: [['price', ({ current }) => sql`${current('price')} + 1`]],
+      }),
+    );
+    expect(counted.sql).toContain('DO UPDATE SET "price" = t."price" + 1 WHERE true');
+  });
+
+  it('merge: matches on the key among live rows only, updates when something differs, inserts otherwise', () => {
+    const q = compiled(mergeStatement({ target, names: ['sku', 'name'], rows: [rows[0] ?? {}], rules: [['name', 'incoming']] }, true));
+    expect(q.sql).toBe(
+      'MERGE INTO "public"."products_all" AS t USING (VALUES (CAST($1 AS text), CAST($2 AS text))) AS s("sku", "name") ' +
+        'ON t."sku" = s."sku" AND t.deleted_at IS NULL ' +
+        'WHEN MATCHED AND ROW(t."name") IS DISTINCT FROM ROW(s."name") THEN UPDATE SET "name" = s."name" ' +
+        'WHEN NOT MATCHED THEN INSERT ("sku", "name") VALUES (s."sku", s."name") RETURNING merge_action() AS strata_action, t.*',
+    );
+    expect(q.parameters).toEqual(['A-1', 'Hammer']);
+  });
+});
