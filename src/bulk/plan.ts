@@ -120,10 +120,18 @@ export function badRow(err: unknown, lines: LineMap, rows?: readonly [number, nu
   const from = lines.lineOf(first);
   const to = lines.lineOf(last);
   const at = from === undefined || to === undefined ? `lines ${lines.first ?? '?'}-${lines.last ?? '?'}` : from === to ? `line ${from}` : `lines ${from}-${to}`;
+  const position =
+    from !== undefined && to !== undefined
+      ? from === to
+        ? { line: from }
+        : { lines: [from, to] as const }
+      : lines.first !== undefined && lines.last !== undefined
+        ? { lines: [lines.first, lines.last] as const }
+        : {};
   return new StrataError(
     'BULK_BAD_ROW',
     `${at}${column ? `, column ${column}` : ''}: ${translated.message}`,
-    { ...translated.details, ...(column ? { columns: [column] } : {}) },
+    { ...translated.details, ...position, ...(column ? { columns: [column] } : {}) },
     { cause: err },
   );
 }

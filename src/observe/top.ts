@@ -29,7 +29,8 @@ export async function topStatements<DB>(db: Kysely<DB>, options: { orderBy?: Top
        ORDER BY ${sql.raw(ORDER[options.orderBy ?? 'total'])} DESC LIMIT ${options.limit ?? 20}`.execute(db);
     return rows.map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: r.total, meanMs: r.mean, rows: Number(r.rows) }));
   } catch (err) {
-    if (err instanceof StrataError && /pg_stat_statements/.test(err.message)) {
+    // 55000: the library is not in shared_preload_libraries; 58P01: the extension is not installed.
+    if (err instanceof StrataError && (err.details.sqlState === '55000' || err.details.sqlState === '58P01')) {
       throw new StrataError(
         'CONFIG_INVALID',
         "pg_stat_statements is not loaded: add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, restart PostgreSQL, then run CREATE EXTENSION pg_stat_statements (the embedded server does this for you)",

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { isStrataError, StrataError } from '../db/index.js';
+import { isStrataError, quoteIdent as q, StrataError } from '../db/index.js';
 import { assignments, changedGuard, columnList, keyMatch, ref, table, type UpdateValue, valuesList } from './render.js';
 import type { Row } from './rows.js';
 import type { UpsertTarget } from './target.js';
@@ -153,9 +153,13 @@ async function updateExisting<DB>(trx: Kysely<DB>, c: Chunk, rows: readonly Row[
 /**
  * Savepoint, INSERT; on a unique violation of the key, roll back to the savepoint (so the
  * surrounding transaction survives) and UPDATE; if the row vanished in between, try again.
- * Row by row: for engines or constraints without a native upsert.
+ * Row by row, in PostgreSQL's SQL: for a key whose unique constraint is DEFERRABLE (ON CONFLICT
+ * refuses it as an arbiter; the constraint is set IMMEDIATE for the rest of the transaction), or a
+ * caller that must not depend on ON CONFLICT.
  */
 export async function fallbackUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
+  // A deferred check would let the INSERT pass and fail at COMMIT: check the key at once instead.
+  if (c.target.deferrable) await sql.raw(`SET CONSTRAINTS ${q(c.target.schema)}.${q(c.target.deferrable)} IMMEDIATE`).execute(trx);
   const outcomes: Outcome[] = [];
   for (const row of c.rows) {
     for (let attempt = 1; ; attempt++) {

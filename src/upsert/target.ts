@@ -15,6 +15,8 @@ export interface UpsertTarget {
   readonly indexName: string;
   /** The table's primary key columns (empty without one): a default update never rewrites them. */
   readonly primaryKey: readonly string[];
+  /** The DEFERRABLE constraint the arbiter backs, if so: ON CONFLICT cannot use it, so `auto` takes the fallback. */
+  readonly deferrable?: string;
   readonly columns: ReadonlyMap<string, ColumnInfo>;
 }
 
@@ -41,5 +43,15 @@ export async function resolveTarget<DB>(db: Kysely<DB>, relation: string, key: r
   const columns = new Map((await catalog.columns(schema, table)).map((c) => [c.name, c]));
   for (const k of key) if (!columns.has(k)) throw new StrataError('UPSERT_NO_UNIQUE_INDEX', `${relation} has no column ${k}`);
   const primaryKey = indexes.find((i) => i.primary)?.columns ?? [];
-  return { schema, table, softDeleted, key, indexName: arbiter.name, primaryKey, ...(arbiter.predicate ? { predicate: LIVE_PREDICATE } : {}), columns };
+  return {
+    schema,
+    table,
+    softDeleted,
+    key,
+    indexName: arbiter.name,
+    primaryKey,
+    ...(arbiter.deferrable && arbiter.constraint ? { deferrable: arbiter.constraint } : {}),
+    ...(arbiter.predicate ? { predicate: LIVE_PREDICATE } : {}),
+    columns,
+  };
 }

@@ -4,7 +4,7 @@ import { SOFT_DELETE_COLUMNS } from '../softdelete/index.js';
 import { rules, type UpdateSpec } from './render.js';
 import { checkRows, type Dedupe, type Row } from './rows.js';
 import { type Action, type Chunk, fallbackUpsert, keyText, mergeUpsert, nativeUpsert, type Outcome, updateFirstUpsert } from './strategies.js';
-import { resolveTarget } from './target.js';
+import { resolveTarget, type UpsertTarget } from './target.js';
 
 export type Strategy = 'native' | 'merge' | 'fallback' | 'update-first' | 'auto';
 
@@ -16,7 +16,10 @@ export interface UpsertOptions {
    * primary key (an existing row keeps its id, whatever the incoming row carries). `[]`: insert only.
    */
   readonly update?: UpdateSpec;
-  /** Default `auto` (native on PostgreSQL). */
+  /**
+   * Default `auto`: native (ON CONFLICT) where the engine has it and the key's index can arbitrate;
+   * the fallback when that index backs a DEFERRABLE constraint, which ON CONFLICT refuses.
+   */
   readonly strategy?: Strategy;
   /** Rows sharing a key in one batch: `error` (default) or `last-wins`. */
   readonly dedupe?: Dedupe;
@@ -41,6 +44,11 @@ const RUN: Record<Exclude<Strategy, 'auto'>, <DB>(trx: Kysely<DB>, c: Chunk) => 
   'update-first': updateFirstUpsert,
 };
 
+function chooseStrategy(requested: Strategy | undefined, target: UpsertTarget): Exclude<Strategy, 'auto'> {
+  if (requested !== undefined && requested !== 'auto') return requested;
+  return target.deferrable ? 'fallback' : 'native';
+}
+
 /**
  * Inserts rows that are new and updates rows whose key exists, idempotently: repeating the same
  * upsert changes nothing and reports `unchanged` (no write, so no history version). Runs in one
@@ -54,11 +62,13 @@ const RUN: Record<Exclude<Strategy, 'auto'>, <DB>(trx: Kysely<DB>, c: Chunk) => 
 export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, input: Row | readonly Row[], options: UpsertOptions): Promise<UpsertResult<R>[]> {
   const batch = Array.isArray(input) ? (input as readonly Row[]) : [input as Row];
   if (batch.length === 0) return [];
-  const strategy = options.strategy === undefined || options.strategy === 'auto' ? 'native' : options.strategy;
   return withTransaction(db, async (trx) => {
-    const { merge, versionNum: version } = await introspect(trx).capabilities();
-    if (strategy === 'merge' && !merge) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
+    const capabilities = await introspect(trx).capabilities();
+    if (capabilities.engine !== 'postgres') throw new StrataError('CONFIG_INVALID', `upserts are built for PostgreSQL; ${capabilities.engine} comes later`);
     const target = await resolveTarget(trx, relation, options.key, options.schema);
+    const strategy = chooseStrategy(options.strategy, target);
+    if (strategy === 'merge' && !capabilities.merge) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
+    const version = capabilities.versionNum;
     const { rows, names } = checkRows(batch, options.key, options.dedupe ?? 'error', new Set(target.columns.keys()));
     const list = rules(options.update, names, [...options.key, ...target.primaryKey]);
     for (const [column] of list) if (!target.columns.has(column)) throw new StrataError('UPSERT_INVALID_ROWS', `unknown column ${column} in update`);

@@ -13,6 +13,15 @@ describe('service operations routes', () => {
   });
   afterAll(() => app.close());
 
+  it('GET / points a newcomer to the docs: a page of links for a browser, the same links as JSON for a client', async () => {
+    const page = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    for (const href of ['/docs', '/openapi.json', '/readyz', '/metrics']) expect(page.body).toContain(`href="${href}"`);
+    const json = await app.inject({ method: 'GET', url: '/' });
+    expect(json.json()).toMatchObject({ links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' } });
+  });
+
   it('/healthz answers 200 and echoes a request id', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);

@@ -14,6 +14,7 @@ const target: UpsertTarget = {
   key: ['sku'],
   predicate: 'deleted_at IS NULL',
   indexName: 'products_sku_key',
+  primaryKey: ['id'],
   columns: new Map([column('sku', 'text'), column('name', 'text'), column('price', 'bigint')]),
 };
 const rows = [

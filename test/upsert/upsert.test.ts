@@ -100,6 +100,17 @@ describe('upsert', () => {
     ]);
   });
 
+  it('auto upserts on a DEFERRABLE unique key (ON CONFLICT refuses it): the fallback, checked at once, not at COMMIT', async () => {
+    await sql`CREATE TABLE codes (id bigserial PRIMARY KEY, code text NOT NULL, label text NOT NULL,
+      CONSTRAINT codes_code_key UNIQUE (code) DEFERRABLE INITIALLY DEFERRED)`.execute(db);
+    expect(await caught(() => upsert(db, 'codes', { code: 'x', label: 'a' }, { key: ['code'], strategy: 'native' }))).toMatchObject({ code: 'DATABASE_ERROR' });
+    const [first] = await upsert(db, 'codes', { code: 'x', label: 'a' }, { key: ['code'] });
+    expect(first?.action).toBe('inserted');
+    const [second] = await withTransaction(db, (trx) => upsert(trx, 'codes', { code: 'x', label: 'b' }, { key: ['code'] }));
+    expect(second).toMatchObject({ action: 'updated', row: { id: first?.row.id, label: 'b' } });
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM codes`.execute(db)).rows[0]?.n).toBe(1);
+  });
+
   it('update-first burns no sequence values on repeats (native does)', async () => {
     const seq = async () => (await sql<{ v: string }>`SELECT last_value::text AS v FROM items_id_seq`.execute(db)).rows[0]?.v;
     await upsert(db, 'items', { sku: 'seq-1', name: 'a', price: 1n }, { key: ['sku'], strategy: 'update-first' });

@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { type BulkResult, bulkInsert, bulkUpsert, csvFile, type ExportFormat, exportRows, ndjsonSource, type SourceRecord } from '../../bulk/index.js';
-import { connect } from '../../db/index.js';
+import { connect, StrataError } from '../../db/index.js';
 import { fail } from '../fail.js';
 import { parsePositive } from '../options.js';
 import { type Progress, startProgress } from '../progress.js';
@@ -115,7 +115,12 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
   ]
     .filter(Boolean)
     .join(', ');
-  if (result.error) throw new Error(`${result.error.message} (${summary}; fix the input and rerun the same command to resume)`);
+  const { error } = result;
+  if (error) {
+    throw new StrataError(error.code, `${error.message} (${summary}; fix the input and rerun the same command to resume)`, error.details, {
+      cause: error.cause,
+    });
+  }
   if (result.rows + result.skipped === 0 && result.rejected + result.rejectedEarlier > 0) {
     throw new Error(`nothing loaded into ${table}: every row was rejected (${summary}); the reasons are in ${opts.rejectFile}.reasons`);
   }

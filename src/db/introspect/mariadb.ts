@@ -65,6 +65,7 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
           definition: null,
           constraint: unique ? name : null,
           constraintType: primary ? 'primary' : unique ? 'unique' : null,
+          deferrable: false,
         };
       });
     },

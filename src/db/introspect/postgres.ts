@@ -49,10 +49,11 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
         definition: string;
         constraint: string | null;
         constraint_type: string | null;
+        deferrable: boolean | null;
       }>`
         SELECT ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
                pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS definition,
-               con.conname AS constraint, con.contype::text AS constraint_type,
+               con.conname AS constraint, con.contype::text AS constraint_type, con.condeferrable AS deferrable,
                ARRAY(SELECT a.attname::text FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
           FROM pg_index i
@@ -73,6 +74,7 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
           definition: r.definition,
           constraint: r.constraint,
           constraintType: r.constraint_type === null ? null : (CONSTRAINT_TYPES[r.constraint_type] ?? null),
+          deferrable: r.deferrable === true,
         };
       });
     },

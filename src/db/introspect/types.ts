@@ -28,6 +28,8 @@ export interface IndexInfo {
   /** The constraint the index backs (primary key, unique, exclusion), if any. */
   readonly constraint: string | null;
   readonly constraintType: 'primary' | 'unique' | 'exclusion' | null;
+  /** The backing constraint is DEFERRABLE (PostgreSQL's ON CONFLICT cannot use it as an arbiter). */
+  readonly deferrable: boolean;
 }
 
 export interface CheckConstraint {

@@ -5,6 +5,19 @@ import { IDEMPOTENCY_DOC } from '../../upsert/index.js';
 const EXTRAS: readonly ExtraOperation[] = [
   {
     method: 'GET',
+    url: '/',
+    summary: 'Where to start: links to the docs, OpenAPI, health, readiness and metrics',
+    tags: ['ops'],
+    responses: {
+      200: {
+        description: 'links (a page of them for a browser)',
+        contentType: 'application/json',
+        example: { service: 'strata reference service', links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' } },
+      },
+    },
+  },
+  {
+    method: 'GET',
     url: '/healthz',
     summary: 'Liveness',
     tags: ['ops'],

@@ -8,8 +8,24 @@ export interface OpsRouteOptions {
   readonly registry: Registry;
 }
 
-/** Liveness, readiness (pings the database) and Prometheus metrics. */
+const LINKS = { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
+
+const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>strata reference service</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>strata reference service</h1>
+<p>This is an HTTP API. Start with the <a href="${LINKS.docs}">API reference</a>.</p>
+<ul>${Object.entries(LINKS)
+  .map(([name, href]) => `<li><a href="${href}">${name}</a> <code>${href}</code></li>`)
+  .join('')}</ul>
+</body></html>`;
+
+/** The landing page (links for people and clients), liveness, readiness (pings the database) and Prometheus metrics. */
 export async function opsRoutes(app: FastifyInstance, { database, registry }: OpsRouteOptions): Promise<void> {
+  app.get('/', async (request, reply) => {
+    if (/\btext\/html\b/.test(request.headers.accept ?? '')) return reply.type('text/html; charset=utf-8').send(LANDING);
+    return { service: 'strata reference service', links: LINKS };
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
