@@ -56,7 +56,7 @@ describeEachEngine('introspection', ['postgres', 'mariadb'], (h) => {
 describeEachEngine('introspection of PostgreSQL-only features', ['postgres'], (h) => {
   it('reads partial and expression indexes', async () => {
     const db = h.database.db;
-    await sql`CREATE TABLE tags (id int PRIMARY KEY, name text NOT NULL, gone boolean NOT NULL DEFAULT false, total int GENERATED ALWAYS AS (id * 2) STORED)`.execute(
+    await sql`CREATE TABLE tags (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, gone boolean NOT NULL DEFAULT false, total int GENERATED ALWAYS AS (id * 2) STORED)`.execute(
       db,
     );
     await sql`CREATE UNIQUE INDEX tags_live_name ON tags (name) WHERE NOT gone`.execute(db);
@@ -65,6 +65,9 @@ describeEachEngine('introspection of PostgreSQL-only features', ['postgres'], (h
     const byName = new Map((await catalog.indexes('public', 'tags')).map((i) => [i.name, i]));
     expect(byName.get('tags_live_name')).toMatchObject({ columns: ['name'], unique: true, predicate: '(NOT gone)', expressions: false });
     expect(byName.get('tags_lower')).toMatchObject({ columns: [], expressions: true });
-    expect((await catalog.columns('public', 'tags')).find((c) => c.name === 'total')).toMatchObject({ generated: true, hasDefault: false });
+    const columns = await catalog.columns('public', 'tags');
+    expect(columns.find((c) => c.name === 'total')).toMatchObject({ generated: true, hasDefault: false, identity: false });
+    expect(columns.find((c) => c.name === 'id')).toMatchObject({ identity: true, hasDefault: false });
+    expect(columns.find((c) => c.name === 'gone')).toMatchObject({ identity: false, hasDefault: true });
   });
 });

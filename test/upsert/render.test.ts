@@ -5,7 +5,10 @@ import { mergeStatement, nativeStatement } from '../../src/upsert/strategies.js'
 import type { UpsertTarget } from '../../src/upsert/target.js';
 import { compiled } from '../support/compile.js';
 
-const column = (name: string, type: string): [string, ColumnInfo] => [name, { name, type, nullable: false, hasDefault: false, generated: false }];
+const column = (name: string, type: string): [string, ColumnInfo] => [
+  name,
+  { name, type, nullable: false, hasDefault: false, identity: false, generated: false },
+];
 
 const target: UpsertTarget = {
   schema: 'public',

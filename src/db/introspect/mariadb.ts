@@ -23,9 +23,9 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
       return kind === undefined ? undefined : (KINDS[kind] ?? 'other');
     },
     async columns(schema, table) {
-      const { rows } = await sql<{ name: string; type: string; nullable: string; has_default: number; generated: number }>`
+      const { rows } = await sql<{ name: string; type: string; nullable: string; has_default: number; identity: number; generated: number }>`
         SELECT column_name AS name, column_type AS type, is_nullable AS nullable,
-               ((column_default IS NOT NULL AND column_default <> 'NULL') OR extra LIKE '%auto_increment%') AS has_default,
+               (column_default IS NOT NULL AND column_default <> 'NULL') AS has_default, (extra LIKE '%auto_increment%') AS identity,
                (extra LIKE '%GENERATED%' OR is_generated = 'ALWAYS') AS generated
           FROM information_schema.columns WHERE table_schema = ${schemaOf(schema)} AND table_name = ${table}
          ORDER BY ordinal_position`.execute(db);
@@ -34,6 +34,7 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
         type: r.type,
         nullable: r.nullable === 'YES',
         hasDefault: Number(r.has_default) === 1,
+        identity: Number(r.identity) === 1,
         generated: Number(r.generated) === 1,
       }));
     },

@@ -29,7 +29,7 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
     async columns(schema, table) {
       const { rows } = await sql<ColumnInfo>`
         SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
-               a.atthasdef AND a.attgenerated = '' AS "hasDefault", a.attgenerated <> '' AS generated
+               a.atthasdef AND a.attgenerated = '' AS "hasDefault", a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE ${where(schema, table)} AND a.attnum > 0 AND NOT a.attisdropped
          ORDER BY a.attnum`.execute(db);

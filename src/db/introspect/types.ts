@@ -8,7 +8,10 @@ export interface ColumnInfo {
   /** SQL type as the engine spells it, e.g. `bigint`, `text[]`, `timestamp with time zone`. */
   readonly type: string;
   readonly nullable: boolean;
+  /** A DEFAULT expression (identity and generated columns are reported apart). */
   readonly hasDefault: boolean;
+  /** An identity (PostgreSQL) or AUTO_INCREMENT (MariaDB) column: the database makes its values. */
+  readonly identity: boolean;
   /** A generated (computed) column: never written to. */
   readonly generated: boolean;
 }
