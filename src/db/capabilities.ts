@@ -20,6 +20,8 @@ export interface DialectCapabilities {
   readonly upsert: 'on-conflict' | 'on-duplicate-key';
   /** SQL MERGE (PostgreSQL 15+). */
   readonly merge: boolean;
+  /** MERGE ... RETURNING with merge_action() (PostgreSQL 17+). */
+  readonly mergeReturning: boolean;
   /** COPY FROM/TO STDIN. */
   readonly copy: boolean;
   /** DDL inside a transaction rolls back with it. */
@@ -43,6 +45,7 @@ export function postgresCapabilities(versionNum: number, version: string): Diale
     updateReturning: true,
     upsert: 'on-conflict',
     merge: versionNum >= 150000,
+    mergeReturning: versionNum >= 170000,
     copy: true,
     transactionalDdl: true,
     partialIndexes: true,
@@ -64,6 +67,7 @@ export function mariadbCapabilities(version: string): DialectCapabilities {
     updateReturning: false,
     upsert: 'on-duplicate-key',
     merge: false,
+    mergeReturning: false,
     copy: false,
     transactionalDdl: false,
     partialIndexes: false,

@@ -18,8 +18,8 @@ export interface Chunk {
   readonly rows: readonly Row[];
   readonly rules: readonly [string, UpdateValue][];
   readonly maxAttempts: number;
-  /** server_version_num: MERGE ... RETURNING merge_action() needs 170000. */
-  readonly serverVersion: number;
+  /** MERGE ... RETURNING merge_action() (PostgreSQL 17+). */
+  readonly mergeReturning: boolean;
 }
 
 export const keyText = (row: Row, key: readonly string[]) =>
@@ -125,7 +125,7 @@ async function mergeCompared<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> 
 export async function mergeUpsert<DB>(trx: Kysely<DB>, c: Chunk): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await savepoint(trx, 'strata_upsert_merge', () => (c.serverVersion >= 170000 ? mergeReturning(trx, c) : mergeCompared(trx, c)));
+      return await savepoint(trx, 'strata_upsert_merge', () => (c.mergeReturning ? mergeReturning(trx, c) : mergeCompared(trx, c)));
     } catch (err) {
       if (!isStrataError(err, 'UNIQUE_VIOLATION') || attempt >= c.maxAttempts) throw exhausted(err, attempt, c.maxAttempts);
     }

@@ -68,14 +68,20 @@ export async function upsert<DB, R = Row>(db: Kysely<DB>, relation: string, inpu
     const target = await resolveTarget(trx, relation, options.key, options.schema);
     const strategy = chooseStrategy(options.strategy, target);
     if (strategy === 'merge' && !capabilities.merge) throw new StrataError('CONFIG_INVALID', 'the merge strategy needs PostgreSQL 15 or later; use native');
-    const version = capabilities.versionNum;
     const { rows, names } = checkRows(batch, options.key, options.dedupe ?? 'error', new Set(target.columns.keys()));
     const list = rules(options.update, names, [...options.key, ...target.primaryKey]);
     for (const [column] of list) if (!target.columns.has(column)) throw new StrataError('UPSERT_INVALID_ROWS', `unknown column ${column} in update`);
     const size = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, names.length))));
     const byKey = new Map<string, Outcome>();
     for (let i = 0; i < rows.length; i += size) {
-      const chunk: Chunk = { target, names, rows: rows.slice(i, i + size), rules: list, maxAttempts: options.maxAttempts ?? 5, serverVersion: version };
+      const chunk: Chunk = {
+        target,
+        names,
+        rows: rows.slice(i, i + size),
+        rules: list,
+        maxAttempts: options.maxAttempts ?? 5,
+        mergeReturning: capabilities.mergeReturning,
+      };
       for (const outcome of await RUN[strategy](trx, chunk)) byKey.set(keyText(outcome.row, options.key), outcome);
     }
     return rows.map((row) => {
