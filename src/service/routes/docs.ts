@@ -12,7 +12,10 @@ const EXTRAS: readonly ExtraOperation[] = [
       200: {
         description: 'links (a page of them for a browser)',
         contentType: 'application/json',
-        example: { service: 'strata reference service', links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' } },
+        example: {
+          service: 'strata reference service',
+          links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' },
+        },
       },
     },
   },
