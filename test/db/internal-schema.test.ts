@@ -68,7 +68,7 @@ describe("strata's own schema", () => {
     expect(purge).toMatchObject({ purged: 1 });
 
     const claim = await claimIdempotencyKey(db, { principal: 'p1', key: 'k1', method: 'POST', path: '/things', bodyHash: 'h1' });
-    expect(claim).toEqual({ kind: 'replay', response: { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' } });
+    expect(claim).toEqual({ kind: 'replay', bodyHash: 'h1', response: { status: 201, headers: { location: '/things/1' }, body: '{"id":1}' } });
   });
 
   it('is created once when many processes start at the same time', async () => {
