@@ -4,10 +4,11 @@ import { benchDatabase } from './lib/database.js';
 import { type Design, installDesign } from './lib/history-designs.js';
 import { median, throughput, timed } from './lib/measure.js';
 import { publish } from './lib/report.js';
+import { serverCpu } from './lib/server-cpu.js';
 
 const ROWS = 100_000;
-const UPDATES = 10_000;
-const ROUNDS = 5;
+const UPDATES = 5_000;
+const ROUNDS = 9;
 const SET_ROUNDS = 5;
 const CONNECTIONS = [8, 32] as const;
 
@@ -28,14 +29,33 @@ const VARIANTS: readonly Variant[] = [
 
 const scalar = async (db: Kysely<unknown>, query: string) => Number((await sql.raw<{ v: string }>(query).execute(db)).rows[0]?.v ?? 0);
 
-/** Each variant measured once per round, the order rotating from round to round; every sample is kept. */
-async function rounds(rounds: number, variants: readonly Variant[], measure: (v: Variant) => Promise<number>): Promise<Map<string, number[]>> {
-  const samples = new Map(variants.map((v) => [v.table, [] as number[]]));
+interface Samples {
+  /** Throughput per round, per table. */
+  readonly rates: Map<string, number[]>;
+  /** Server CPU microseconds per write per round, per table (empty when the server's CPU cannot be read). */
+  readonly cpu: Map<string, number[]>;
+}
+
+/**
+ * Each variant measured once per round, the order rotating from round to round; every sample is
+ * kept, with the server CPU time the measurement used.
+ */
+async function rounds(
+  rounds: number,
+  variants: readonly Variant[],
+  writes: number,
+  measure: (v: Variant) => Promise<number>,
+  cpu?: () => Promise<number>,
+): Promise<Samples> {
+  const samples: Samples = { rates: new Map(variants.map((v) => [v.table, []])), cpu: new Map(variants.map((v) => [v.table, []])) };
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + r) % variants.length] as Variant;
+      const before = await cpu?.();
       const value = await measure(v);
-      samples.get(v.table)?.push(value);
+      const after = await cpu?.();
+      samples.rates.get(v.table)?.push(value);
+      if (before !== undefined && after !== undefined) samples.cpu.get(v.table)?.push(((after - before) * 1000) / writes);
       process.stderr.write(`bench:   round ${r + 1}/${rounds} ${v.table}: ${Math.round(value)}/s\n`);
     }
   }
@@ -43,8 +63,12 @@ async function rounds(rounds: number, variants: readonly Variant[], measure: (v:
 }
 
 const best = (values: readonly number[] = []) => Math.max(0, ...values);
-/** The ratio of each round's sample to the baseline's sample of the same round. */
-const paired = (samples: Map<string, number[]>, table: string) => (samples.get(table) ?? []).map((x, i) => x / (samples.get('hist_off')?.[i] ?? x));
+/** The ratio of each round's sample to the baseline's sample of the same round (`inverse` for costs: off / on). */
+const paired = (samples: Map<string, number[]>, table: string, inverse = false) =>
+  (samples.get(table) ?? []).map((x, i) => {
+    const off = samples.get('hist_off')?.[i] ?? x;
+    return inverse ? off / x : x / off;
+  });
 
 /**
  * History capture cost on a products-like table: single-row updates by primary key (8 and 32
@@ -100,20 +124,33 @@ export default async function bench(): Promise<void> {
       return ROWS / (ms / 1000);
     };
 
-    const results: { name: string; ratio: string; samples: Map<string, number[]> }[] = [];
+    const cpu = await serverCpu(db);
+    const results: { name: string; ratio: string; cpuRatio: string; samples: Samples }[] = [];
     for (const connections of CONNECTIONS) {
       process.stderr.write(`bench: single-row updates, ${connections} connections\n`);
-      await rounds(1, VARIANTS, single(connections));
-      results.push({ name: `updates/s, ${connections} conn.`, ratio: `x off (${connections})`, samples: await rounds(ROUNDS, VARIANTS, single(connections)) });
+      await rounds(1, VARIANTS, UPDATES, single(connections));
+      results.push({
+        name: `updates/s, ${connections} conn.`,
+        ratio: `x off (${connections})`,
+        cpuRatio: `CPU x off (${connections})`,
+        samples: await rounds(ROUNDS, VARIANTS, UPDATES, single(connections), cpu),
+      });
     }
     process.stderr.write('bench: set-based UPDATE of every row\n');
-    results.push({ name: 'set-based rows/s', ratio: 'x off (set)', samples: await rounds(SET_ROUNDS, VARIANTS, setBased) });
+    results.push({
+      name: 'set-based rows/s',
+      ratio: 'x off (set)',
+      cpuRatio: 'CPU x off (set)',
+      samples: await rounds(SET_ROUNDS, VARIANTS, ROWS, setBased, cpu),
+    });
     const end = await sizes();
     const avgImage = await scalar(db, 'SELECT avg(pg_column_size(data))::int::text AS v FROM hist_row_history');
 
+    type Result = (typeof results)[number];
     /** The median of the per-round ratios to history off (each round's samples ran back to back), robust to a noisy round. */
-    const ratio = (r: (typeof results)[number], table: string) => median(paired(r.samples, table));
-    const [at8, at32, set] = results as [(typeof results)[number], (typeof results)[number], (typeof results)[number]];
+    const ratio = (r: Result, table: string) => median(paired(r.samples.rates, table));
+    const cpuRatio = (r: Result, table: string) => median(paired(r.samples.cpu, table, true));
+    const [at8, at32, set] = results as [Result, Result, Result];
     const bytesPerVersion = (table: string) => {
       const [before, after] = [start.get(table), end.get(table)];
       const written = (after?.versions ?? 0) - (before?.versions ?? 0);
@@ -123,23 +160,25 @@ export default async function bench(): Promise<void> {
       capture: v.label,
       ...Object.fromEntries(
         results.flatMap((r) => [
-          [r.name, Math.round(best(r.samples.get(v.table)))],
+          [r.name, Math.round(best(r.samples.rates.get(v.table)))],
           [r.ratio, Number(ratio(r, v.table).toFixed(3))],
+          ...(cpu ? [[r.cpuRatio, Number(cpuRatio(r, v.table).toFixed(3))]] : []),
         ]),
       ),
       'bytes/version': bytesPerVersion(v.table),
     }));
-    const spread = (r: (typeof results)[number]) => {
-      const ratios = paired(r.samples, 'hist_row');
+    const spread = (r: Result) => {
+      const ratios = paired(r.samples.rates, 'hist_row');
       return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
     };
+    const perWrite = (r: Result, table: string) => Math.round(median(r.samples.cpu.get(table) ?? []));
     const r8 = ratio(at8, 'hist_row');
     const rSet = ratio(set, 'hist_row');
     await publish({
       name: 'history',
       title: 'History: capture cost, history on vs off',
       database: target.label,
-      columns: ['capture', ...results.flatMap((r) => [r.name, r.ratio]), 'bytes/version'],
+      columns: ['capture', ...results.flatMap((r) => [r.name, r.ratio, ...(cpu ? [r.cpuRatio] : [])]), 'bytes/version'],
       rows,
       checks: [
         {
@@ -156,6 +195,11 @@ export default async function bench(): Promise<void> {
         `Single-row: UPDATE ... SET stock = stock + 1, price = price + 1 WHERE id = <random>, autocommit, ${UPDATES.toLocaleString('en-US')} per round; one warm-up round, then ${ROUNDS} rounds in which every capture runs once, the order rotating each round; best round's throughput shown.`,
         `Set-based: one UPDATE of every row (VACUUM before each, untimed), ${SET_ROUNDS} rotating rounds, best shown.`,
         `"x off" is the median over rounds of a capture's throughput divided by history off's in the same round. The per-round ratios of enableHistory's capture ranged: 8 connections ${spread(at8)}; 32 connections ${spread(at32)}; set-based ${spread(set)}.`,
+        ...(cpu
+          ? [
+              `"CPU x off" is the same median for the server's CPU time per write (postmaster and all its processes, from /proc), history off's divided by the capture's: the throughput ratio a server bound by its own CPU would see, however busy the rest of the machine. Server CPU per write (median), history off vs enableHistory: ${perWrite(at8, 'hist_off')} vs ${perWrite(at8, 'hist_row')} µs at 8 connections, ${perWrite(at32, 'hist_off')} vs ${perWrite(at32, 'hist_row')} µs at 32, ${perWrite(set, 'hist_off')} vs ${perWrite(set, 'hist_row')} µs per row set-based.`,
+            ]
+          : []),
         `Bytes per version: growth of the history table (heap, indexes, TOAST) over the versions written during the run; enableHistory's row image (jsonb) averages ${avgImage} bytes.`,
       ],
     });

@@ -20,7 +20,10 @@ const actor = `coalesce(nullif(current_setting('strata.actor', true), ''), 'unkn
 const requestId = `nullif(current_setting('strata.request_id', true), '')`;
 const cols = '(row_id, version, operation, valid_from, actor, request_id, txid, data)';
 
-/** The statement-level design as strata shipped it (migration 0003 installed it on products). */
+/** The CHECK the history table had in the statement-level design (enableHistory now drops it). */
+export const LEGACY_OPERATION_CHECK = `operation IN ('snapshot', 'insert', 'update', 'delete', 'restore', 'purge')`;
+
+/** The statement-level design's triggers as strata shipped them (migration 0003 installed them on products). */
 export function statementDesign(r: HistoryRelations): string[] {
   const h = rel(r, r.history);
   const pk = q(r.primaryKey);
@@ -144,6 +147,7 @@ export async function installDesign<DB>(db: Kysely<DB>, table: string, design: D
       await run(trx, `INSERT INTO ${h} SELECT t.${pk}, t.version, clock_timestamp(), to_jsonb(t.*) FROM ${rel(r, r.base)} t`);
     } else {
       await run(trx, renderHistoryTable(r));
+      if (design === 'statement') await run(trx, `ALTER TABLE ${h} ADD CHECK (${LEGACY_OPERATION_CHECK})`);
       await run(
         trx,
         `INSERT INTO ${h} ${cols} SELECT t.${pk}, t.version, 'snapshot', clock_timestamp(), 'strata', NULL, txid_current(), to_jsonb(t.*) FROM ${rel(r, r.base)} t`,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { quoteIdent as q, withTransaction } from '../db/index.js';
-import { rel, resolveRelations } from './relations.js';
+import { type HistoryRelations, rel, resolveRelations } from './relations.js';
 import { historyNames, renderAfterFunction, renderBeforeFunction, renderHistoryTable, renderTriggers } from './render.js';
 
 export interface EnableHistoryOptions {
@@ -17,6 +17,14 @@ export interface EnableHistoryResult {
 }
 
 const run = <DB>(db: Kysely<DB>, text: string) => sql.raw(text).execute(db);
+
+/** The CHECK on `operation` earlier strata versions put on the history table (see renderHistoryTable). */
+async function operationChecks<DB>(db: Kysely<DB>, r: HistoryRelations): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT c.conname AS name FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'operation'
+     WHERE c.conrelid = to_regclass(${rel(r, r.history)}) AND c.contype = 'c' AND c.conkey = ARRAY[a.attnum]`.execute(db);
+  return rows.map((row) => row.name);
+}
 
 /**
  * Versions every row of a table, captured by the database itself so no writer can bypass it:
@@ -35,6 +43,7 @@ export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions)
     await run(trx, `ALTER TABLE ${base} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1`);
     const existed = (await sql<{ found: boolean }>`SELECT to_regclass(${`${r.schema}.${r.history}`}) IS NOT NULL AS found`.execute(trx)).rows[0]?.found;
     await run(trx, renderHistoryTable(r));
+    for (const name of await operationChecks(trx, r)) await run(trx, `ALTER TABLE ${rel(r, r.history)} DROP CONSTRAINT ${q(name)}`);
     const names = historyNames(r);
     await run(trx, renderBeforeFunction(r, names.before));
     await run(trx, renderAfterFunction(r, names.after));

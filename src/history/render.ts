@@ -1,12 +1,16 @@
 import { quoteIdent as q } from '../db/index.js';
 import { type HistoryRelations, rel } from './relations.js';
 
-/** The history table: one row per version, the full row image as jsonb (survives schema changes). */
+/**
+ * The history table: one row per version, the full row image as jsonb (survives schema changes).
+ * No CHECK constraint: PostgreSQL prepares a table's CHECK expressions again for every statement
+ * that inserts, which the AFTER trigger runs once per row (only strata's triggers write here).
+ */
 export function renderHistoryTable(r: HistoryRelations): string {
   return `CREATE TABLE IF NOT EXISTS ${rel(r, r.history)} (
   row_id ${r.keyType} NOT NULL,
   version integer NOT NULL,
-  operation text NOT NULL CHECK (operation IN ('snapshot', 'insert', 'update', 'delete', 'restore', 'purge')),
+  operation text NOT NULL,
   valid_from timestamptz NOT NULL,
   actor text NOT NULL,
   request_id text,

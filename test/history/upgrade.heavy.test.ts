@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { statementDesign } from '../../bench/lib/history-designs.js';
+import { LEGACY_OPERATION_CHECK, statementDesign } from '../../bench/lib/history-designs.js';
 import { setWriteContext, withTransaction } from '../../src/db/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { resolveRelations } from '../../src/history/relations.js';
@@ -22,8 +22,8 @@ describe('upgrading statement-level history triggers in place', () => {
     await enableSoftDelete(db, { table: 'parts' });
     await withTransaction(db, async (trx) => {
       const r = await resolveRelations(trx, 'parts');
-      await sql`CREATE TABLE parts_history (row_id uuid NOT NULL, version integer NOT NULL, operation text NOT NULL, valid_from timestamptz NOT NULL,
-        actor text NOT NULL, request_id text, txid bigint NOT NULL, data jsonb, PRIMARY KEY (row_id, version))`.execute(trx);
+      await sql`CREATE TABLE parts_history (row_id uuid NOT NULL, version integer NOT NULL, operation text NOT NULL CHECK (${sql.raw(LEGACY_OPERATION_CHECK)}),
+        valid_from timestamptz NOT NULL, actor text NOT NULL, request_id text, txid bigint NOT NULL, data jsonb, PRIMARY KEY (row_id, version))`.execute(trx);
       for (const statement of statementDesign(r)) await sql.raw(statement).execute(trx);
     });
   });
@@ -88,6 +88,10 @@ describe('upgrading statement-level history triggers in place', () => {
       db,
     );
     expect(legacy.rows[0]?.n).toBe(0);
+    const checks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'parts_history'::regclass AND contype = 'c'`.execute(
+      db,
+    );
+    expect(checks.rows[0]?.n).toBe(0);
     expect(log.filter((e) => !e.after).length).toBeGreaterThan(100);
     expect(log.filter((e) => e.after).length).toBeGreaterThan(100);
 
