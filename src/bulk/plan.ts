@@ -72,12 +72,13 @@ export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
 /**
  * SQLSTATE classes that are a row's fault: data exceptions (22: a bad number, date, encoding),
  * integrity constraints (23: NOT NULL, CHECK, unique, foreign key), triggered data change
- * violations (27), WITH CHECK OPTION (44) and a trigger's own RAISE (P0). Anything else (a missing
+ * violations (27), WITH CHECK OPTION (44), a trigger's own RAISE (P0) and strata's own triggers'
+ * refusals (class S, e.g. SH001: a versioned row's key change). Anything else (a missing
  * privilege or object (42), a read-only or aborted transaction (25), a lock, timeout, lost
  * connection, resource or internal error) would fail every row alike: it stops the load instead
  * of setting rows aside. A row-level security refusal is 42501 too, so it stops the load.
  */
-const ROW_CLASSES = /^(22|23|27|44|P0)/;
+const ROW_CLASSES = /^(22|23|27|44|P0|S[A-Z])/;
 
 /** SQLSTATE classes that are never about a statement: connection, rollback, resources, locks, operator intervention, system. */
 const NOT_THE_STATEMENT = /^(08|40|53|55|57|58|XX)/;

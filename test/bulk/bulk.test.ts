@@ -110,7 +110,9 @@ describe('bulk loading', () => {
     await sql`GRANT USAGE, CREATE ON SCHEMA public TO ${sql.id(role)}`.execute(db);
     await sql`GRANT SELECT ON goods TO ${sql.id(role)}`.execute(db);
     await ensureLoadTable(db);
-    await sql`GRANT ALL ON strata_bulk_loads, strata_bulk_chunks TO ${sql.id(role)}`.execute(db);
+    await sql`GRANT USAGE ON SCHEMA strata TO ${sql.id(role)}`.execute(db);
+    await sql`GRANT SELECT ON strata.internal_migrations TO ${sql.id(role)}`.execute(db);
+    await sql`GRANT ALL ON strata.bulk_loads, strata.bulk_chunks TO ${sql.id(role)}`.execute(db);
     const url = new URL(pg.url);
     url.username = role;
     url.password = 'reader';

@@ -33,7 +33,7 @@ export function softDeleteCommand(): Command {
     .option('--keep <child:column>', 'leave children as they are (repeatable)', collect)
     .addHelpText(
       'after',
-      '\nExample (a child is enabled before a parent cascades to it):\n  $ strata softdelete enable order_lines\n  $ strata softdelete enable orders --cascade order_lines:order_id',
+      '\nExamples:\n  $ strata softdelete enable order_lines\n  $ strata softdelete enable orders --cascade order_lines:order_id\n\nA child is enabled before a parent cascades to it.',
     )
     .action((table: string, opts: Record<string, string[] | undefined>) =>
       withDb(async (db) => {
