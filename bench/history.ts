@@ -2,14 +2,14 @@ import { type Kysely, sql } from 'kysely';
 import { openPostgres } from '../src/db/index.js';
 import { benchDatabase } from './lib/database.js';
 import { type Design, installDesign } from './lib/history-designs.js';
-import { median, throughput, timed } from './lib/measure.js';
+import { measureRounds, median, methodNote, sized, throughput, timed } from './lib/measure.js';
 import { publish } from './lib/report.js';
 import { serverCpu } from './lib/server-cpu.js';
 
-const ROWS = 100_000;
-const UPDATES = 5_000;
-const ROUNDS = 9;
-const SET_ROUNDS = 5;
+const ROWS = sized(100_000, 5_000);
+const UPDATES = sized(5_000, 500);
+const ROUNDS = sized(9, 2);
+const SET_ROUNDS = sized(5, 2);
 const CONNECTIONS = [8, 32] as const;
 
 interface Variant {
@@ -37,8 +37,8 @@ interface Samples {
 }
 
 /**
- * Each variant measured once per round, the order rotating from round to round; every sample is
- * kept, with the server CPU time the measurement used.
+ * Each variant measured by the one method of bench/README.md (a warm-up run, then rotating rounds);
+ * every counted sample is kept, with the server CPU time the measurement used.
  */
 async function rounds(
   rounds: number,
@@ -47,22 +47,26 @@ async function rounds(
   measure: (v: Variant) => Promise<number>,
   cpu?: () => Promise<number>,
 ): Promise<Samples> {
-  const samples: Samples = { rates: new Map(variants.map((v) => [v.table, []])), cpu: new Map(variants.map((v) => [v.table, []])) };
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < variants.length; i++) {
-      const v = variants[(i + r) % variants.length] as Variant;
-      const before = await cpu?.();
-      const value = await measure(v);
-      const after = await cpu?.();
-      samples.rates.get(v.table)?.push(value);
-      if (before !== undefined && after !== undefined) samples.cpu.get(v.table)?.push(((after - before) * 1000) / writes);
-      process.stderr.write(`bench:   round ${r + 1}/${rounds} ${v.table}: ${Math.round(value)}/s\n`);
-    }
-  }
-  return samples;
+  // Every run's CPU per write, the warm-up's first: dropped below, as measureRounds drops its rate.
+  const used = new Map<string, number[]>(variants.map((v) => [v.table, []]));
+  const rates = await measureRounds(
+    rounds,
+    Object.fromEntries(
+      variants.map((v) => [
+        v.table,
+        async () => {
+          const before = await cpu?.();
+          const value = await measure(v);
+          const after = await cpu?.();
+          if (before !== undefined && after !== undefined) used.get(v.table)?.push(((after - before) * 1000) / writes);
+          return value;
+        },
+      ]),
+    ),
+  );
+  return { rates: new Map(Object.entries(rates)), cpu: new Map([...used].map(([table, values]) => [table, values.slice(1)])) };
 }
 
-const best = (values: readonly number[] = []) => Math.max(0, ...values);
 /** The ratio of each round's sample to the baseline's sample of the same round (`inverse` for costs: off / on). */
 const paired = (samples: Map<string, number[]>, table: string, inverse = false) =>
   (samples.get(table) ?? []).map((x, i) => {
@@ -128,7 +132,6 @@ export default async function bench(): Promise<void> {
     const results: { name: string; ratio: string; cpuRatio: string; samples: Samples }[] = [];
     for (const connections of CONNECTIONS) {
       process.stderr.write(`bench: single-row updates, ${connections} connections\n`);
-      await rounds(1, VARIANTS, UPDATES, single(connections));
       results.push({
         name: `updates/s, ${connections} conn.`,
         ratio: `x off (${connections})`,
@@ -160,7 +163,7 @@ export default async function bench(): Promise<void> {
       capture: v.label,
       ...Object.fromEntries(
         results.flatMap((r) => [
-          [r.name, Math.round(best(r.samples.rates.get(v.table)))],
+          [r.name, Math.round(median(r.samples.rates.get(v.table) ?? []))],
           [r.ratio, Number(ratio(r, v.table).toFixed(3))],
           ...(cpu ? [[r.cpuRatio, Number(cpuRatio(r, v.table).toFixed(3))]] : []),
         ]),
@@ -192,8 +195,8 @@ export default async function bench(): Promise<void> {
       ],
       notes: [
         `${ROWS.toLocaleString('en-US')}-row products-like table per capture (11 columns, int key), each loaded before history was enabled (one snapshot version per row).`,
-        `Single-row: UPDATE ... SET stock = stock + 1, price = price + 1 WHERE id = <random>, autocommit, ${UPDATES.toLocaleString('en-US')} per round; one warm-up round, then ${ROUNDS} rounds in which every capture runs once, the order rotating each round; best round's throughput shown.`,
-        `Set-based: one UPDATE of every row (VACUUM before each, untimed), ${SET_ROUNDS} rotating rounds, best shown.`,
+        `${methodNote(ROUNDS)} (set-based: ${SET_ROUNDS} rounds)`,
+        `Single-row: UPDATE ... SET stock = stock + 1, price = price + 1 WHERE id = <random>, autocommit, ${UPDATES.toLocaleString('en-US')} per round. Set-based: one UPDATE of every row (VACUUM before each, untimed).`,
         `"x off" is the median over rounds of a capture's throughput divided by history off's in the same round. The per-round ratios of enableHistory's capture ranged: 8 connections ${spread(at8)}; 32 connections ${spread(at32)}; set-based ${spread(set)}.`,
         ...(cpu
           ? [

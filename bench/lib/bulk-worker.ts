@@ -64,21 +64,40 @@ if (method === 'idle') {
     if (batch.length === 1000) await flush();
   }
   await flush();
-} else if (method === 'raw-copy') {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const stream = client.query(copyFrom('COPY bulk_bench (sku, name, description, price, stock, tags, created_at, attrs) FROM STDIN'));
+} else if (method === 'raw-copy' || method === 'raw-copy-2') {
+  // Hand-written COPY: rows formatted by hand, 64 KiB writes with backpressure. On 2 connections (one COPY
+  // each, like strata's default), each block goes to a connection whose COPY is not behind, else waits for one.
+  const clients = Array.from({ length: method === 'raw-copy-2' ? 2 : 1 }, () => new pg.Client({ connectionString: url }));
+  await Promise.all(clients.map((c) => c.connect()));
+  const streams = clients.map((c) => c.query(copyFrom('COPY bulk_bench (sku, name, description, price, stock, tags, created_at, attrs) FROM STDIN')));
+  let next = 0;
+  const send = async (block: string) => {
+    for (;;) {
+      for (let i = 0; i < streams.length; i++) {
+        const at = (next + i) % streams.length;
+        const stream = streams[at];
+        if (stream && !stream.writableNeedDrain) {
+          next = (at + 1) % streams.length;
+          stream.write(block);
+          return;
+        }
+      }
+      const stop = new AbortController();
+      await Promise.race(streams.map((stream) => once(stream, 'drain', { signal: stop.signal }))).finally(() => stop.abort());
+    }
+  };
   let buffer = '';
   for (const p of products(rows)) {
     buffer += `${p.sku}\t${p.name}\t${p.description}\t${p.price}\t${p.stock}\t{${(p.tags as string[]).join(',')}}\t${(p.created_at as Date).toISOString()}\t${JSON.stringify(p.attrs)}\n`;
     if (buffer.length > 65536) {
-      if (!stream.write(buffer)) await once(stream, 'drain');
+      await send(buffer);
       buffer = '';
     }
   }
-  stream.end(buffer);
-  await finished(stream);
-  await client.end();
+  if (buffer) await send(buffer);
+  for (const stream of streams) stream.end();
+  await Promise.all(streams.map((stream) => finished(stream)));
+  await Promise.all(clients.map((c) => c.end()));
 } else if (method.startsWith('strata-insert') || method === 'strata-upsert') {
   const source = objectSource(products(rows, method === 'strata-upsert' ? 1 : 0));
   const parallel = method === 'strata-insert-1' ? 1 : 2;

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QUICK } from './measure.js';
 
 export type Cell = number | string;
 
@@ -50,9 +52,10 @@ export async function publish(report: BenchReport): Promise<void> {
     ...(report.checks.length ? ['## Checks', '', ...report.checks.map((c) => `- [${c.holds ? 'x' : ' '}] ${c.claim}`), ''] : []),
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
-  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  // A quick run checks that the benchmark works; its figures never replace the committed results.
+  const dir = QUICK ? join(tmpdir(), 'strata-bench-quick') : fileURLToPath(new URL('../results/', import.meta.url));
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}${report.name}.md`, md);
-  await writeFile(`${dir}${report.name}.json`, `${JSON.stringify({ ...report, date, machine: machine() }, null, 2)}\n`);
-  process.stdout.write(`${md}\nwrote bench/results/${report.name}.md and .json\n`);
+  await writeFile(join(dir, `${report.name}.md`), md);
+  await writeFile(join(dir, `${report.name}.json`), `${JSON.stringify({ ...report, date, machine: machine() }, null, 2)}\n`);
+  process.stdout.write(`${md}\nwrote ${join(dir, report.name)}.md and .json${QUICK ? ' (STRATA_BENCH_QUICK: not bench/results/)' : ''}\n`);
 }
