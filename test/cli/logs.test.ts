@@ -44,8 +44,10 @@ describe('service logs', () => {
   it.skipIf(!hasScript)('on a terminal: one readable line per request, no JSON; Ctrl-C stops it cleanly', async () => {
     const port = await freePort();
     const { DATABASE_URL: _omit, ...env } = process.env;
-    // `script` runs the command on a pseudo-terminal, as a person's shell would.
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} serve --port ${port}`, '/dev/null'], {
+    // `script` runs the command on a pseudo-terminal, as a person's shell would. `exec` makes strata
+    // the terminal's foreground process itself: otherwise the intermediate non-interactive shell
+    // (dash when SHELL is unset, as in CI) is killed by the same Ctrl-C and reports 130 for it.
+    const child = spawn('script', ['-qfec', `exec ${process.execPath} ${BIN} serve --port ${port}`, '/dev/null'], {
       env: { ...env, DATABASE_URL: pg.url, LOG_LEVEL: 'info', LOG_FORMAT: '' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
