@@ -17,6 +17,9 @@ const FILES: Record<string, string> = {
   'src/upsert/service.ts': "import { app } from '../service/index.js';\n\nexport const fromService = app;\n",
   'src/db/outward.ts': "import { ok } from '../upsert/index.js';\n\nexport const outward = ok;\n",
   'src/service/index.ts': "import { ok } from '../upsert/index.js';\n\nexport const app = ok;\n",
+  'src/principals/index.ts': "export { owner } from './owner.js';\n",
+  'src/principals/owner.ts': "import { ok } from '../upsert/index.js';\n\nexport const owner = ok;\n",
+  'src/principals/reach.ts': "import { internal } from '../upsert/internal.js';\n\nexport const reach = internal;\n",
 };
 
 describe('the dependency rule', () => {
@@ -46,6 +49,11 @@ describe('the dependency rule', () => {
   it('fails it on a capability importing the service, and on db importing a capability', () => {
     expect(output).toMatch(/src\/upsert\/service\.ts:1:\d+ lint\/style\/noRestrictedImports/);
     expect(output).toMatch(/src\/db\/outward\.ts:1:\d+ lint\/style\/noRestrictedImports/);
+  });
+
+  it('holds for principals like every capability', () => {
+    expect(output).toMatch(/src\/principals\/reach\.ts:1:\d+ lint\/style\/noRestrictedImports/);
+    expect(output).not.toMatch(/src\/principals\/owner\.ts/);
   });
 
   it('accepts imports through a public index', () => {

@@ -23,6 +23,10 @@ describe('package entry points', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('strata/principals loads no HTTP, metrics, COPY, CSV or MariaDB module (nor zod)', () => {
+    expect(importWith('strata/principals', [...HEAVY, 'zod']).ok).toBe(true);
+  });
+
   it('the root entry loads no HTTP, metrics, COPY, CSV or MariaDB module', () => {
     expect(importWith('strata', HEAVY).ok).toBe(true);
   });
@@ -33,7 +37,7 @@ describe('package entry points', () => {
     expect(result.output).toContain('forbidden import: fastify');
   });
 
-  it.each(['db', 'upsert', 'softdelete', 'history', 'bulk', 'boundary', 'observe', 'service'])('strata/%s is an entry point', (name) => {
+  it.each(['db', 'upsert', 'softdelete', 'history', 'bulk', 'boundary', 'observe', 'principals', 'service'])('strata/%s is an entry point', (name) => {
     expect(importWith(`strata/${name}`, []).ok).toBe(true);
   });
 });
