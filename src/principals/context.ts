@@ -62,7 +62,11 @@ async function roleSwitch<DB>(db: Kysely<DB>): Promise<boolean> {
  *   await trx.insertInto('accounts').values({ id, currency: 'EUR' }).execute(); // owner_id: the principal
  * });
  */
-export async function setPrincipalContext<DB>(trx: Kysely<DB> | Transaction<DB>, principal: PrincipalContext, options: PrincipalContextOptions = {}): Promise<void> {
+export async function setPrincipalContext<DB>(
+  trx: Kysely<DB> | Transaction<DB>,
+  principal: PrincipalContext,
+  options: PrincipalContextOptions = {},
+): Promise<void> {
   const role = await roleSwitch(trx);
   const admin = principal.scopes?.includes('admin') ? 'on' : '';
   await sql`SELECT set_config('strata.actor', ${principal.id}, true), set_config('strata.request_id', ${options.requestId ?? ''}, true),
