@@ -1,12 +1,21 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { type Kysely, sql } from 'kysely';
 
-/** CPU time (ms) a process has run so far (/proc/<pid>/schedstat, nanoseconds), with its parent's pid. */
-async function processCpu(pid: string): Promise<{ ppid: string; ms: number } | undefined> {
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux). */
+const TICK_MS = 10;
+
+/**
+ * CPU time (ms) a process has run so far (/proc/<pid>/schedstat, nanoseconds), with its parent's
+ * pid and the CPU time of its children that exited and were reaped (/proc/<pid>/stat cutime +
+ * cstime, in ticks): for the postmaster, every backend and autovacuum worker that has ended.
+ */
+async function processCpu(pid: string): Promise<{ ppid: string; ms: number; reapedMs: number } | undefined> {
   try {
-    const ppid = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ')[1] ?? '';
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
     const ns = Number((await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ')[0]);
-    return Number.isFinite(ns) ? { ppid, ms: ns / 1e6 } : undefined;
+    // After ") ": state is field 0, ppid 1, ... cutime 13, cstime 14.
+    const reapedMs = (Number(fields[13]) + Number(fields[14])) * TICK_MS;
+    return Number.isFinite(ns) ? { ppid: fields[1] ?? '', ms: ns / 1e6, reapedMs: Number.isFinite(reapedMs) ? reapedMs : 0 } : undefined;
   } catch {
     return undefined;
   }
@@ -14,7 +23,8 @@ async function processCpu(pid: string): Promise<{ ppid: string; ms: number } | u
 
 /**
  * A reader of the CPU time the whole PostgreSQL server (postmaster, backends, WAL writer,
- * checkpointer...) has used, in ms, when it runs on this machine and /proc is readable; else
+ * checkpointer, autovacuum...) has used, in ms, counting processes that have exited since (a
+ * backend the pool closed, an autovacuum worker that finished), when it runs on this machine and /proc is readable; else
  * undefined. CPU time is what a capture design costs the server, whatever else the machine runs.
  */
 export async function serverCpu(db: Kysely<unknown>): Promise<(() => Promise<number>) | undefined> {
@@ -27,7 +37,8 @@ export async function serverCpu(db: Kysely<unknown>): Promise<(() => Promise<num
       for (const pid of await readdir('/proc')) {
         if (!/^\d+$/.test(pid)) continue;
         const p = await processCpu(pid);
-        if (p && (pid === postmaster || p.ppid === postmaster)) total += p.ms;
+        if (p && pid === postmaster) total += p.ms + p.reapedMs;
+        else if (p && p.ppid === postmaster) total += p.ms;
       }
       return total;
     };
