@@ -6,6 +6,7 @@ import { type Database, databaseHandle } from './database.js';
 import type { ErrorPhase, StrataError } from './errors.js';
 import { rememberCapabilities } from './introspect/index.js';
 import { postgresVersion } from './introspect/postgres.js';
+import { applyStatementTimeout } from './statement-timeout.js';
 import { translatePostgresError } from './translate-postgres.js';
 import { TranslatingDialect } from './translating-dialect.js';
 
@@ -24,7 +25,6 @@ function poolConfig(url: string, options: PoolOptions): pg.PoolConfig {
     idleTimeoutMillis: options.idleTimeoutMs,
     connectionTimeoutMillis: options.connectionTimeoutMs,
     application_name: options.applicationName,
-    ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
     types,
   };
 }
@@ -49,7 +49,11 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   const settings = { ...DEFAULT_POOL, ...options };
   const pool = new pg.Pool(poolConfig(url, settings));
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    // Per transaction, never a startup parameter or a session SET: works behind PgBouncer.
+    if (settings.statementTimeoutMs > 0) applyStatementTimeout(client, settings.statementTimeoutMs);
+  });
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
