@@ -1,0 +1,6 @@
+export { createAccount, type EntryPage, getAccount, type ListEntriesOptions, listEntries, type OwnerScope } from './accounts.js';
+export { type CheckOptions, checkLedger, type LedgerCheck, type Violation, type ViolationKind } from './check.js';
+export { LEDGER_ERROR_CODES } from './errors.js';
+export { TRANSFER_STRATEGIES, type TransferStrategy } from './strategies.js';
+export { type TransferOptions, transfer } from './transfer.js';
+export type { Account, Entry, Metadata, NewAccount, Transfer, TransferRequest, TransferResult } from './types.js';
