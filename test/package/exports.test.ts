@@ -37,7 +37,10 @@ describe('package entry points', () => {
     expect(result.output).toContain('forbidden import: fastify');
   });
 
-  it.each(['db', 'upsert', 'softdelete', 'history', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'service'])('strata/%s is an entry point', (name) => {
-    expect(importWith(`strata/${name}`, []).ok).toBe(true);
-  });
+  it.each(['db', 'upsert', 'softdelete', 'history', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'service'])(
+    'strata/%s is an entry point',
+    (name) => {
+      expect(importWith(`strata/${name}`, []).ok).toBe(true);
+    },
+  );
 });
