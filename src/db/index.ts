@@ -33,6 +33,7 @@ export {
   type CheckConstraint,
   type ColumnInfo,
   engineOf,
+  type ForeignKey,
   type IndexInfo,
   type Introspector,
   introspect,

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { StrataError } from '../db/index.js';
 import { rel, resolveRelations } from './relations.js';
+import { renamesOf, underCurrentNames } from './renames.js';
 
 export type Operation = 'snapshot' | 'insert' | 'update' | 'delete' | 'restore' | 'purge';
 
@@ -34,7 +35,9 @@ interface VersionRow {
   data: Record<string, unknown> | null;
 }
 
-function toVersion(row: VersionRow): Version {
+type Renames = Awaited<ReturnType<typeof renamesOf>>;
+
+function toVersion(row: VersionRow, renames: Renames): Version {
   return {
     version: row.version,
     operation: row.operation,
@@ -43,13 +46,13 @@ function toVersion(row: VersionRow): Version {
     actor: row.actor,
     ...(row.request_id ? { requestId: row.request_id } : {}),
     txid: row.txid,
-    data: row.data,
+    data: row.data && underCurrentNames(row.data, row.valid_from, renames),
   };
 }
 
 async function history<DB>(db: Kysely<DB>, table: string, schema?: string) {
   const r = await resolveRelations(db, table, schema);
-  return sql.raw(rel(r, r.history));
+  return { h: sql.raw(rel(r, r.history)), renames: await renamesOf(db, r.schema, r.table) };
 }
 
 const selectVersions = sql.raw(`version, operation, valid_from, lead(valid_from) OVER (ORDER BY version) AS valid_to, actor, request_id, txid, data`);
@@ -66,12 +69,12 @@ export async function listVersions<DB>(
   id: string,
   options: { limit?: number; afterVersion?: number; schema?: string } = {},
 ): Promise<VersionPage> {
-  const h = await history(db, table, options.schema);
+  const { h, renames } = await history(db, table, options.schema);
   const limit = options.limit ?? 50;
   const { rows } = await sql<VersionRow>`
     SELECT * FROM (SELECT ${selectVersions} FROM ${h} WHERE row_id = ${id}) v
      WHERE version > ${options.afterVersion ?? 0} ORDER BY version LIMIT ${limit + 1}`.execute(db);
-  const page = rows.slice(0, limit).map(toVersion);
+  const page = rows.slice(0, limit).map((row) => toVersion(row, renames));
   const last = page.at(-1);
   return { versions: page, ...(rows.length > limit && last ? { nextAfter: last.version } : {}) };
 }
@@ -86,12 +89,12 @@ export async function listVersions<DB>(
  * const then = await versionAt(db, 'products', id, new Date('2026-01-01T00:00:00Z'));
  */
 export async function versionAt<DB>(db: Kysely<DB>, table: string, id: string, at: Date | number, schema?: string): Promise<Version | undefined> {
-  const h = await history(db, table, schema);
+  const { h, renames } = await history(db, table, schema);
   const { rows } = await sql<VersionRow>`
     SELECT * FROM (SELECT ${selectVersions} FROM ${h} WHERE row_id = ${id}) v
      WHERE ${typeof at === 'number' ? sql`version = ${at}` : sql`date_trunc('milliseconds', valid_from) <= ${at}`}
      ORDER BY version DESC LIMIT 1`.execute(db);
-  return rows[0] ? toVersion(rows[0]) : undefined;
+  return rows[0] ? toVersion(rows[0], renames) : undefined;
 }
 
 export interface FieldChange {

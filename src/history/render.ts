@@ -23,6 +23,13 @@ export function renderHistoryTable(r: HistoryRelations): string {
 /** SQLSTATE of the refusal to change a versioned row's primary key (translated to KEY_CHANGE_REFUSED). */
 export const KEY_CHANGE_SQLSTATE = 'SH001';
 
+/**
+ * Transaction-local setting naming the columns a migration's backfill writes (comma-separated).
+ * An UPDATE that changes only those columns gets no version: the backfill fills in a new column's
+ * value, it is not a change anyone made. Any other change in the same transaction is versioned.
+ */
+export const BACKFILL_SETTING = 'strata.backfill';
+
 const actor = `coalesce(nullif(current_setting('strata.actor', true), ''), 'unknown')`;
 const requestId = `nullif(current_setting('strata.request_id', true), '')`;
 
@@ -54,6 +61,10 @@ ${hasStamps ? 'DECLARE\n  stamp timestamptz;\n' : ''}BEGIN
     RAISE EXCEPTION 'the primary key of a versioned row of % cannot change', TG_TABLE_NAME
       USING ERRCODE = '${KEY_CHANGE_SQLSTATE}', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
             HINT = 'insert the row under its new key and delete the old one: both are versioned';
+  END IF;
+  IF coalesce(current_setting('${BACKFILL_SETTING}', true), '') <> ''
+     AND to_jsonb(NEW) - string_to_array(current_setting('${BACKFILL_SETTING}', true), ',') = to_jsonb(OLD) - string_to_array(current_setting('${BACKFILL_SETTING}', true), ',') THEN
+    RETURN NEW;
   END IF;
   NEW.version := OLD.version;
   ${keep}
@@ -89,7 +100,9 @@ export function renderAfterFunction(r: HistoryRelations, fn: string): string {
     `INSERT INTO ${h} ${cols} VALUES (NEW.${pk}, NEW.version, ${operation}, ${validFrom}, ${actor}, ${requestId}, txid_current(), to_jsonb(NEW));`;
   return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
+  IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
+    RETURN NULL;
+  ELSIF TG_OP = 'UPDATE' THEN
     ${write(updateOperation(r), from(r.validFrom.update))}
   ELSIF TG_OP = 'INSERT' THEN
     ${write(`'insert'`, from(r.validFrom.insert))}

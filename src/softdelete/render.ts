@@ -14,9 +14,12 @@ export interface ChildRelation {
 
 const rel = (n: SoftDeleteNames, name: string) => `${q(n.schema)}.${q(name)}`;
 
-/** The live view: every column but the soft-delete ones, live rows only. */
+/** Columns a migration in progress adds to keep two versions in step (`_strata_…`); never shown by the live view. */
+const MIGRATION_COLUMN_PREFIX = '_strata_';
+
+/** The live view: every column but the soft-delete ones (and a migration's internal ones), live rows only. */
 export function renderLiveView(n: SoftDeleteNames, columns: readonly string[]): string {
-  const visible = columns.filter((c) => !(SOFT_DELETE_COLUMNS as readonly string[]).includes(c));
+  const visible = columns.filter((c) => !(SOFT_DELETE_COLUMNS as readonly string[]).includes(c) && !c.startsWith(MIGRATION_COLUMN_PREFIX));
   return `CREATE VIEW ${rel(n, n.live)} AS SELECT ${visible.map((c) => q(c)).join(', ')} FROM ${rel(n, n.base)} WHERE ${LIVE_PREDICATE}`;
 }
 

@@ -37,7 +37,11 @@ describe('package entry points', () => {
     expect(result.output).toContain('forbidden import: fastify');
   });
 
-  it.each(['db', 'upsert', 'softdelete', 'history', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'service'])(
+  it('strata/migrate loads no HTTP, metrics, COPY or CSV module', () => {
+    expect(importWith('strata/migrate', ['fastify', 'prom-client', 'pg-copy-streams', 'csv-parse']).ok).toBe(true);
+  });
+
+  it.each(['db', 'upsert', 'softdelete', 'history', 'migrate', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'service'])(
     'strata/%s is an entry point',
     (name) => {
       expect(importWith(`strata/${name}`, []).ok).toBe(true);

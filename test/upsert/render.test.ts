@@ -7,7 +7,7 @@ import { compiled } from '../support/compile.js';
 
 const column = (name: string, type: string): [string, ColumnInfo] => [
   name,
-  { name, type, nullable: false, hasDefault: false, identity: false, generated: false },
+  { name, type, nullable: false, hasDefault: false, defaultExpression: null, identity: false, generated: false },
 ];
 
 const target: UpsertTarget = {

@@ -5,7 +5,7 @@ import { mariadbIntrospector, mariadbVersion } from './mariadb.js';
 import { postgresIntrospector, postgresVersion } from './postgres.js';
 import type { Introspector } from './types.js';
 
-export type { CheckConstraint, ColumnInfo, IndexInfo, Introspector, RelationKind } from './types.js';
+export type { CheckConstraint, ColumnInfo, ForeignKey, IndexInfo, Introspector, RelationKind } from './types.js';
 
 /**
  * The engine behind a Kysely instance (or one of its transactions), from its dialect's adapter.

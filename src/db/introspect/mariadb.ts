@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type DialectCapabilities, mariadbCapabilities } from '../capabilities.js';
-import type { CheckConstraint, IndexInfo, Introspector, RelationKind } from './types.js';
+import type { CheckConstraint, ForeignKey, IndexInfo, Introspector, RelationKind } from './types.js';
 
 const KINDS: Readonly<Record<string, RelationKind>> = { 'BASE TABLE': 'table', VIEW: 'view', 'SYSTEM VERSIONED': 'table' };
 
@@ -22,9 +22,23 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
       const kind = rows[0]?.kind;
       return kind === undefined ? undefined : (KINDS[kind] ?? 'other');
     },
+    async relations(schema) {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema = ${schemaOf(schema)} ORDER BY table_name`.execute(db);
+      return rows.map((r) => ({ name: r.name, kind: KINDS[r.kind] ?? 'other' }));
+    },
     async columns(schema, table) {
-      const { rows } = await sql<{ name: string; type: string; nullable: string; has_default: number; identity: number; generated: number }>`
+      const { rows } = await sql<{
+        name: string;
+        type: string;
+        nullable: string;
+        has_default: number;
+        default_expression: string | null;
+        identity: number;
+        generated: number;
+      }>`
         SELECT column_name AS name, column_type AS type, is_nullable AS nullable,
+               CASE WHEN column_default IS NULL OR column_default = 'NULL' THEN NULL ELSE column_default END AS default_expression,
                (column_default IS NOT NULL AND column_default <> 'NULL') AS has_default, (extra LIKE '%auto_increment%') AS identity,
                (extra LIKE '%GENERATED%' OR is_generated = 'ALWAYS') AS generated
           FROM information_schema.columns WHERE table_schema = ${schemaOf(schema)} AND table_name = ${table}
@@ -34,6 +48,7 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
         type: r.type,
         nullable: r.nullable === 'YES',
         hasDefault: Number(r.has_default) === 1,
+        defaultExpression: r.default_expression,
         identity: Number(r.identity) === 1,
         generated: Number(r.generated) === 1,
       }));
@@ -67,6 +82,7 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
           constraint: unique ? name : null,
           constraintType: primary ? 'primary' : unique ? 'unique' : null,
           deferrable: false,
+          valid: true,
         };
       });
     },
@@ -83,6 +99,22 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
          WHERE constraint_schema = ${schemaOf(schema)} AND table_name = ${table} ORDER BY constraint_name`.execute(db);
       const names = (await catalog.columns(schema, table)).map((c) => c.name);
       return rows.map((r): CheckConstraint => ({ name: r.name, expression: r.expression, columns: names.filter((n) => r.expression.includes(`\`${n}\``)) }));
+    },
+    async foreignKeys(schema, table) {
+      const { rows } = await sql<{ name: string; column: string; ref_schema: string; ref_table: string; ref_column: string }>`
+        SELECT constraint_name AS name, column_name AS \`column\`, referenced_table_schema AS ref_schema, referenced_table_name AS ref_table,
+               referenced_column_name AS ref_column
+          FROM information_schema.key_column_usage
+         WHERE table_schema = ${schemaOf(schema)} AND table_name = ${table} AND referenced_table_name IS NOT NULL
+         ORDER BY constraint_name, ordinal_position`.execute(db);
+      const byName = new Map<string, { columns: string[]; referencedSchema: string; referencedTable: string; referencedColumns: string[] }>();
+      for (const r of rows) {
+        const entry = byName.get(r.name) ?? { columns: [], referencedSchema: r.ref_schema, referencedTable: r.ref_table, referencedColumns: [] };
+        entry.columns.push(r.column);
+        entry.referencedColumns.push(r.ref_column);
+        byName.set(r.name, entry);
+      }
+      return [...byName].map(([name, fk]): ForeignKey => ({ name, ...fk, validated: true }));
     },
   };
   return catalog;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type DialectCapabilities, postgresCapabilities } from '../capabilities.js';
-import type { CheckConstraint, ColumnInfo, IndexInfo, Introspector, RelationKind } from './types.js';
+import type { CheckConstraint, ColumnInfo, ForeignKey, IndexInfo, Introspector, RelationKind } from './types.js';
 
 const KINDS: Readonly<Record<string, RelationKind>> = { r: 'table', p: 'partitioned-table', v: 'view', m: 'materialized-view', f: 'foreign-table' };
 const CONSTRAINT_TYPES: Readonly<Record<string, IndexInfo['constraintType']>> = { p: 'primary', u: 'unique', x: 'exclusion' };
@@ -26,11 +26,20 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
       const kind = rows[0]?.kind;
       return kind === undefined ? undefined : (KINDS[kind] ?? 'other');
     },
+    async relations(schema) {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        SELECT c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = ${schema === undefined ? sql`current_schema()` : sql`${schema}`} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+         ORDER BY c.relname`.execute(db);
+      return rows.map((r) => ({ name: r.name, kind: KINDS[r.kind] ?? 'other' }));
+    },
     async columns(schema, table) {
       const { rows } = await sql<ColumnInfo>`
         SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
-               a.atthasdef AND a.attgenerated = '' AS "hasDefault", a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated
+               a.atthasdef AND a.attgenerated = '' AS "hasDefault",
+               CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS "defaultExpression", a.attidentity <> '' AS identity, a.attgenerated <> '' AS generated
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          WHERE ${where(schema, table)} AND a.attnum > 0 AND NOT a.attisdropped
          ORDER BY a.attnum`.execute(db);
       return rows;
@@ -50,10 +59,11 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
         constraint: string | null;
         constraint_type: string | null;
         deferrable: boolean | null;
+        valid: boolean;
       }>`
         SELECT ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
                pg_get_expr(i.indpred, i.indrelid) AS predicate, pg_get_indexdef(i.indexrelid) AS definition,
-               con.conname AS constraint, con.contype::text AS constraint_type, con.condeferrable AS deferrable,
+               con.conname AS constraint, con.contype::text AS constraint_type, con.condeferrable AS deferrable, i.indisvalid AS valid,
                ARRAY(SELECT a.attname::text FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
           FROM pg_index i
@@ -75,6 +85,7 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
           constraint: r.constraint,
           constraintType: r.constraint_type === null ? null : (CONSTRAINT_TYPES[r.constraint_type] ?? null),
           deferrable: r.deferrable === true,
+          valid: r.valid,
         };
       });
     },
@@ -95,6 +106,19 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
                        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY a.attnum) AS columns
           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE ${where(schema, table)} AND con.contype = 'c'
+         ORDER BY con.conname`.execute(db);
+      return rows;
+    },
+    async foreignKeys(schema, table) {
+      const { rows } = await sql<ForeignKey>`
+        SELECT con.conname AS name, rn.nspname AS "referencedSchema", rc.relname AS "referencedTable", con.convalidated AS validated,
+               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+               ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS "referencedColumns"
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+         WHERE ${where(schema, table)} AND con.contype = 'f'
          ORDER BY con.conname`.execute(db);
       return rows;
     },

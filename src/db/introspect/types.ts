@@ -10,6 +10,8 @@ export interface ColumnInfo {
   readonly nullable: boolean;
   /** A DEFAULT expression (identity and generated columns are reported apart). */
   readonly hasDefault: boolean;
+  /** The DEFAULT expression as the engine renders it (null without one). */
+  readonly defaultExpression: string | null;
   /** An identity (PostgreSQL) or AUTO_INCREMENT (MariaDB) column: the database makes its values. */
   readonly identity: boolean;
   /** A generated (computed) column: never written to. */
@@ -33,6 +35,18 @@ export interface IndexInfo {
   readonly constraintType: 'primary' | 'unique' | 'exclusion' | null;
   /** The backing constraint is DEFERRABLE (PostgreSQL's ON CONFLICT cannot use it as an arbiter). */
   readonly deferrable: boolean;
+  /** False for an index a killed CREATE INDEX CONCURRENTLY left behind (PostgreSQL); unusable until dropped. */
+  readonly valid: boolean;
+}
+
+export interface ForeignKey {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly referencedSchema: string;
+  readonly referencedTable: string;
+  readonly referencedColumns: readonly string[];
+  /** False while added NOT VALID and not yet validated. */
+  readonly validated: boolean;
 }
 
 export interface CheckConstraint {
@@ -54,10 +68,14 @@ export interface Introspector {
   /** Server version and what the engine can do (read once per pool). */
   capabilities(): Promise<DialectCapabilities>;
   relationKind(schema: string | undefined, name: string): Promise<RelationKind | undefined>;
+  /** Every table and view of a schema, by name. */
+  relations(schema: string | undefined): Promise<{ readonly name: string; readonly kind: RelationKind }[]>;
   columns(schema: string | undefined, table: string): Promise<ColumnInfo[]>;
   primaryKey(schema: string | undefined, table: string): Promise<string[]>;
   indexes(schema: string | undefined, table: string): Promise<IndexInfo[]>;
   /** The columns a named constraint covers, in constraint order (empty when unknown). */
   constraintColumns(schema: string | undefined, table: string, constraint: string): Promise<string[]>;
   checkConstraints(schema: string | undefined, table: string): Promise<CheckConstraint[]>;
+  /** Foreign keys declared on the table (its referencing side). */
+  foreignKeys(schema: string | undefined, table: string): Promise<ForeignKey[]>;
 }

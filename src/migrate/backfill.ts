@@ -1,0 +1,87 @@
+import { type Kysely, sql } from 'kysely';
+import { introspect, quoteIdent as q } from '../db/index.js';
+import { type LockPolicy, lockedTransaction, retryOnLockTimeout } from './locks.js';
+import { MIGRATION_BACKFILL_ROWS } from './metrics.js';
+import { BACKFILL_SETTING } from './names.js';
+import type { Step } from './steps.js';
+import { STEPS } from './tables.js';
+
+export interface BackfillOptions {
+  /** Rows per batch (one transaction each); default 5 000. */
+  readonly batchSize: number;
+  /** Pause between batches, to leave the server to the application; default 0. */
+  readonly throttleMs: number;
+  readonly onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  readonly table: string;
+  /** Rows visited so far (this run and the runs before it). */
+  readonly done: number;
+  /** Estimated rows in the table (planner statistics). */
+  readonly total: number;
+  /** Rows actually rewritten by this run. */
+  readonly written: number;
+}
+
+type BackfillStep = Extract<Step, { kind: 'backfill' }>;
+
+/**
+ * Computes the new columns of every row, in batches of consecutive keys, each batch its own short
+ * transaction (row locks for a few milliseconds, under lock_timeout, retried). The last key done is
+ * the checkpoint, stored with the batch, so a killed backfill resumes after it. Rows whose values
+ * are already right are not rewritten; writers running meanwhile are kept right by the sync trigger.
+ * History records no version for a backfill (`strata.backfill` names the columns it writes).
+ */
+export async function runBackfill<DB>(
+  db: Kysely<DB>,
+  name: string,
+  index: number,
+  step: BackfillStep,
+  policy: LockPolicy,
+  options: BackfillOptions,
+): Promise<void> {
+  const columns = await introspect(db).columns(step.schema, step.table);
+  const keyType = columns.find((c) => c.name === step.key)?.type ?? 'text';
+  const table = `${q(step.schema)}.${q(step.table)}`;
+  const key = q(step.key);
+  const set = step.assignments.map((a) => `${q(a.column)} = ${a.expression}`).join(', ');
+  const differs = step.assignments.map((a) => `${q(a.column)} IS DISTINCT FROM (${a.expression})`).join(' OR ');
+  const backfilled = step.assignments.map((a) => a.column).join(',');
+  const { rows: estimate } = await sql<{ n: string }>`SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass(${table})`.execute(db);
+  const total = Number(estimate[0]?.n ?? 0);
+  const { rows: saved } = await sql<{ checkpoint: string | null; rows: string }>`
+    SELECT checkpoint, rows FROM ${sql.raw(STEPS)} WHERE name = ${name} AND phase = 'start' AND step = ${index}`.execute(db);
+  let checkpoint = saved[0]?.checkpoint ?? null;
+  let done = Number(saved[0]?.rows ?? 0);
+  let written = 0;
+  const after = (cp: string | null) => (cp === null ? sql`true` : sql`${sql.raw(key)} > CAST(${cp} AS ${sql.raw(keyType)})`);
+  for (;;) {
+    const batch = await retryOnLockTimeout(db, step.description, [table], policy, 'start', () =>
+      lockedTransaction(db, policy, false, async (trx) => {
+        await sql`SELECT set_config(${BACKFILL_SETTING}, ${backfilled}, true)`.execute(trx);
+        const { rows } = await sql<{ hi: string | null; n: string }>`
+          SELECT k::text AS hi, count(*) OVER () AS n FROM (
+            SELECT ${sql.raw(key)} AS k FROM ${sql.raw(table)} WHERE ${after(checkpoint)} ORDER BY ${sql.raw(key)} LIMIT ${options.batchSize}) b
+           ORDER BY k DESC LIMIT 1`.execute(trx);
+        const hi = rows[0]?.hi ?? null;
+        if (hi === null) return undefined;
+        const result = await sql`
+          UPDATE ${sql.raw(table)} SET ${sql.raw(set)}
+           WHERE ${after(checkpoint)} AND ${sql.raw(key)} <= CAST(${hi} AS ${sql.raw(keyType)}) AND (${sql.raw(differs)})`.execute(trx);
+        const n = Number(rows[0]?.n ?? 0);
+        await sql`
+          INSERT INTO ${sql.raw(STEPS)} (name, phase, step, checkpoint, rows) VALUES (${name}, 'start', ${index}, ${hi}, ${n})
+          ON CONFLICT (name, phase, step) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, rows = ${sql.raw(STEPS)}.rows + EXCLUDED.rows`.execute(trx);
+        return { hi, visited: n, written: Number(result.numAffectedRows ?? 0n) };
+      }),
+    );
+    if (!batch) break;
+    checkpoint = batch.hi;
+    done += batch.visited;
+    written += batch.written;
+    MIGRATION_BACKFILL_ROWS.record({ table: step.table }, batch.written);
+    options.onProgress?.({ table: step.table, done, total: Math.max(total, done), written });
+    if (options.throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
+  }
+}
