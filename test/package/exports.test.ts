@@ -31,6 +31,12 @@ describe('package entry points', () => {
     expect(importWith('strata', HEAVY).ok).toBe(true);
   });
 
+  it('strata/blobs loads no HTTP module, and the AWS SDK only when an s3 backend is made', () => {
+    const result = importWith('strata/blobs', ['fastify', '@aws-sdk/client-s3', '@aws-sdk/lib-storage']);
+    expect(result.output).toContain('loaded');
+    expect(result.ok).toBe(true);
+  });
+
   it('the check notices a forbidden module (strata/service needs fastify)', () => {
     const result = importWith('strata/service', ['fastify']);
     expect(result.ok).toBe(false);
@@ -41,7 +47,7 @@ describe('package entry points', () => {
     expect(importWith('strata/migrate', ['fastify', 'prom-client', 'pg-copy-streams', 'csv-parse']).ok).toBe(true);
   });
 
-  it.each(['db', 'upsert', 'softdelete', 'history', 'migrate', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'service'])(
+  it.each(['db', 'upsert', 'softdelete', 'history', 'migrate', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'blobs', 'service'])(
     'strata/%s is an entry point',
     (name) => {
       expect(importWith(`strata/${name}`, []).ok).toBe(true);

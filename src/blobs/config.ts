@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { type Database, StrataError } from '../db/index.js';
+import { BACKEND_NAMES, type BackendName, type BlobBackend } from './backend.js';
+import { fsBackend } from './fs-backend.js';
+import { postgresBackend } from './postgres-backend.js';
+import { type S3BackendOptions, s3Backend } from './s3-backend.js';
+import { type BlobStore, createBlobStore } from './store.js';
+
+/** The blob settings strata reads from the environment. */
+export interface BlobsConfig {
+  /** Where new objects go (`STRATA_BLOBS`: fs, postgres or s3; default fs). */
+  readonly writeTo: BackendName;
+  /** The fs backend's folder (`STRATA_BLOBS_DIR`, default `$STRATA_HOME/blobs`, i.e. `.strata/blobs`). */
+  readonly dir: string;
+  /** The s3 backend, when `STRATA_S3_BUCKET` is set (with `STRATA_S3_ENDPOINT`, `STRATA_S3_REGION`, `STRATA_S3_PREFIX`; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`). */
+  readonly s3?: S3BackendOptions;
+}
+
+/**
+ * Reads the blob settings from the environment; CONFIG_INVALID names a wrong one.
+ *
+ * @example
+ * loadBlobsConfig({ STRATA_BLOBS: 's3', STRATA_S3_BUCKET: 'media', STRATA_S3_ENDPOINT: 'http://127.0.0.1:7480' });
+ */
+export function loadBlobsConfig(env: NodeJS.ProcessEnv = process.env): BlobsConfig {
+  const raw = env.STRATA_BLOBS || 'fs';
+  if (!(BACKEND_NAMES as readonly string[]).includes(raw))
+    throw new StrataError('CONFIG_INVALID', `STRATA_BLOBS must be one of ${BACKEND_NAMES.join(', ')} (got "${raw}")`);
+  const writeTo = raw as BackendName;
+  const bucket = env.STRATA_S3_BUCKET;
+  if (writeTo === 's3' && !bucket)
+    throw new StrataError('CONFIG_INVALID', 'STRATA_BLOBS=s3 needs STRATA_S3_BUCKET (and STRATA_S3_ENDPOINT for a store other than AWS)');
+  const s3: S3BackendOptions | undefined = bucket
+    ? {
+        bucket,
+        ...(env.STRATA_S3_ENDPOINT ? { endpoint: env.STRATA_S3_ENDPOINT } : {}),
+        ...(env.STRATA_S3_REGION ? { region: env.STRATA_S3_REGION } : {}),
+        ...(env.STRATA_S3_PREFIX ? { prefix: env.STRATA_S3_PREFIX } : {}),
+      }
+    : undefined;
+  return { writeTo, dir: env.STRATA_BLOBS_DIR || join(env.STRATA_HOME || '.strata', 'blobs'), ...(s3 ? { s3 } : {}) };
+}
+
+/**
+ * The blob store the environment describes: new objects go to `STRATA_BLOBS`; objects already in
+ * another configured backend are still read from it (fs and postgres always are; s3 when its
+ * bucket is set), which is what lets `strata blobs move` run under a live service.
+ *
+ * @example
+ * const store = await blobStoreFromEnv(database);
+ */
+export async function blobStoreFromEnv(database: Database, env: NodeJS.ProcessEnv = process.env): Promise<BlobStore> {
+  const config = loadBlobsConfig(env);
+  const backends: Partial<Record<BackendName, BlobBackend>> = { fs: fsBackend({ dir: config.dir }) };
+  if (database.engine === 'postgres') backends.postgres = postgresBackend(database);
+  if (config.s3) backends.s3 = await s3Backend(config.s3);
+  return createBlobStore(database.db, { backends, writeTo: config.writeTo });
+}

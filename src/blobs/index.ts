@@ -1,0 +1,17 @@
+export { BACKEND_NAMES, type BackendName, type BlobBackend, type ListedObject, type StagedObject } from './backend.js';
+export { type BlobsConfig, blobStoreFromEnv, loadBlobsConfig } from './config.js';
+export { BLOB_ERROR_CODES } from './errors.js';
+export { contentDisposition, safeFileName } from './file-name.js';
+export { type FsBackendOptions, fsBackend } from './fs-backend.js';
+export { collectGarbage, DEFAULT_GRACE_MS, type GcOptions, type GcProgress, type GcResult } from './gc.js';
+export { BLOCK_SIZE, type Ingested, type IngestOptions, ingest } from './ingest.js';
+export { BLOB_BYTES } from './metrics.js';
+export { type MoveFailure, type MoveOptions, type MoveProgress, type MoveResult, moveBlobs } from './move.js';
+export { type EnableAttachmentsOptions, enableAttachments } from './owners.js';
+export { CHUNK_SIZE, postgresBackend } from './postgres-backend.js';
+export type { AttachmentRecord, BlobRecord } from './records.js';
+export { type S3BackendOptions, s3Backend } from './s3-backend.js';
+export { IMAGE_TYPES, SNIFF_BYTES, sniffContentType, UNKNOWN_TYPE } from './sniff.js';
+export { type Attached, type AttachInput, type BlobStore, type BlobStoreOptions, createBlobStore, type Owner } from './store.js';
+export { type ByteRange, openVerified, verifiedChunks } from './verified-read.js';
+export { type VerifyOptions, type VerifyProblem, type VerifyProgress, type VerifyResult, verifyBlobs } from './verify.js';
