@@ -1,11 +1,12 @@
 import type pg from 'pg';
-import type { Database, StrataError } from '../db/index.js';
+import { type Database, introspect, type StrataError } from '../db/index.js';
+import { baseTableOf } from '../softdelete/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
 import { lineEncoder } from './encode.js';
 import { newKey } from './generated-key.js';
 import { ChunkPipeline } from './pipeline.js';
 import { badRow, failure, type Plan, planLoad, rowCaused } from './plan.js';
-import { type DoneLines, doneLines, ensureLoadTable, MARK_DONE } from './progress.js';
+import { type DoneLines, ensureLoadTable, MARK_DONE, NOTHING_DONE, resumeLoad } from './progress.js';
 import { rawConnector } from './raw.js';
 import { commitWithRejects, type HeldChunk } from './rejects.js';
 import { csvSource, objectRecord, type Source, type SourceRecord, syncRows } from './sources.js';
@@ -34,8 +35,14 @@ export interface BulkOptions {
    * parses one chunk while the next one streams in. 1 loads strictly one chunk after another.
    */
   readonly parallel?: number;
-  /** Names the load so a rerun after a crash skips the chunks an earlier run committed. */
+  /**
+   * Names the load so a rerun after a crash skips the chunks an earlier run committed, as long as
+   * they are still in the table: a TRUNCATE, a rewrite or a drop and create of the table since
+   * makes the rerun load them again. A load that finished loads everything again when run again.
+   */
   readonly loadId?: string;
+  /** Forget what earlier runs of `loadId` committed and load every row (the table is left as it is). */
+  readonly restart?: boolean;
   /**
    * Bad rows go here, each with the database's reason naming its line (and column), and the load
    * goes on; without it a bad row stops the load.
@@ -277,6 +284,14 @@ function badRowOrFailure(err: unknown, chunk: StreamingChunk): StrataError {
   return rowCaused(err) ? badRow(err, chunk.lines) : failure(err);
 }
 
+/** What this run may skip: what an interrupted earlier run of the load committed into the table as it is now. */
+async function resumable(database: Database, table: string, options: BulkOptions): Promise<DoneLines> {
+  if (!options.loadId) return NOTHING_DONE;
+  const target = await baseTableOf(database.db, table, options.schema);
+  const identity = await introspect(database.db).storageIdentity(target.schema, target.table);
+  return resumeLoad(database.db, options.loadId, identity, options.restart);
+}
+
 async function load(
   database: Database,
   table: string,
@@ -291,7 +306,7 @@ async function load(
     // The engine check first: on an engine without COPY nothing is created or written.
     const connect = rawConnector(database, 'bulk loading');
     await ensureLoadTable(database.db);
-    run = new LoadRun(connect, database, table, options, await doneLines(database.db, options.loadId), raw, key, update);
+    run = new LoadRun(connect, database, table, options, await resumable(database, table, options), raw, key, update);
     if (isCsvFile(input)) {
       if (raw) await loadCsvFile(run, input);
       else await loadRecords(run, csvSource(input.input));

@@ -92,7 +92,17 @@ export class ChunkPipeline {
       if (this.plan.upsert && !(await previous)) throw ABANDONED;
       await mergeChunk(chunk.client, this.plan, chunk.lines);
       if (order > this.failedAt) throw ABANDONED;
-      if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK, [this.plan.loadId, this.plan.table, chunk.lines.first ?? lastLine, lastLine, chunk.size, 0]);
+      if (this.plan.loadId)
+        await chunk.client.query(RECORD_CHUNK, [
+          this.plan.loadId,
+          this.plan.table,
+          chunk.lines.first ?? lastLine,
+          lastLine,
+          chunk.size,
+          0,
+          this.plan.target.schema,
+          this.plan.target.table,
+        ]);
       await chunk.client.query('COMMIT');
       chunk.client.release();
     } catch (err) {

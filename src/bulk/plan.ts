@@ -7,7 +7,10 @@ import type { SourceRecord } from './sources.js';
 
 /** What a load writes where: resolved once, from the table's catalog and the input's columns. */
 export interface Plan {
+  /** The table rows go to, quoted (`"public"."goods"`; under soft deletes `"public"."goods_all"`). */
   readonly base: string;
+  /** The same table's schema and name, unquoted. */
+  readonly target: { readonly schema: string; readonly table: string };
   /** Columns COPY writes: the input's, then the generated key when there is one. */
   readonly columns: readonly string[];
   /** The primary key column the load fills with a new UUIDv7 per row (see `generatedKeyOf`). */
@@ -47,6 +50,7 @@ export async function planLoad(
   const generated = await generatedKeyOf(database.db, schema, base, columns);
   return {
     base: `${q(schema)}.${q(base)}`,
+    target: { schema, table: base },
     columns: generated ? [...columns, generated] : columns,
     table,
     ...(generated ? { generated } : {}),

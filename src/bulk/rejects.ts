@@ -79,7 +79,7 @@ export async function commitWithRejects(
     const rows = chunk.lines.length - rejects.length;
     const first = chunk.records[0]?.line ?? 0;
     const last = chunk.records.at(-1)?.line ?? 0;
-    if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows, rejects.length]);
+    if (plan.loadId) await client.query(RECORD_CHUNK, [plan.loadId, plan.table, first, last, rows, rejects.length, plan.target.schema, plan.target.table]);
     await client.query('COMMIT');
     BULK_ROWS.record({ table: plan.table }, rows);
     return { rows, rejected: rejects.flatMap(({ at, reason }) => (chunk.records[at] ? [{ record: chunk.records[at], reason }] : [])) };

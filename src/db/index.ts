@@ -38,6 +38,7 @@ export {
   type Introspector,
   introspect,
   type RelationKind,
+  storageIdentitySql,
 } from './introspect/index.js';
 export { openMariaDb } from './mariadb.js';
 export { defineCounter, defineHistogram, type Metric, type MetricDefinition, type MetricLabels, type MetricSink, onMetricDeclared } from './metrics.js';

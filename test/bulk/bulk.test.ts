@@ -9,7 +9,7 @@ import type { Client } from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert, bulkUpsert, csvFile, csvSource, exportRows, ndjsonSource, objectSource } from '../../src/bulk/index.js';
 import { ensureLoadTable } from '../../src/bulk/progress.js';
-import { openPostgres } from '../../src/db/index.js';
+import { introspect, openPostgres } from '../../src/db/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { enableSoftDelete } from '../../src/softdelete/index.js';
 import { usePostgres } from '../support/postgres.js';
@@ -181,17 +181,20 @@ describe('bulk loading', () => {
     const second = await bulkInsert(pg.database, 'goods', objectSource(flaky()), { loadId: 'resume-1', chunkRows: 100 });
     expect(second).toMatchObject({ rows: 600, skipped: 400 });
     expect(await count(sql`sku LIKE 'RS-%'`)).toBe(1000);
+    // The load finished: run again (here after its rows were deleted) it loads every row again, skipping none.
+    await sql`DELETE FROM goods WHERE sku LIKE 'RS-%'`.execute(db);
     const third = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'resume-1', chunkRows: 100 });
-    expect(third).toMatchObject({ rows: 0, skipped: 1000 });
+    expect(third).toMatchObject({ rows: 1000, skipped: 0 });
+    expect(await count(sql`sku LIKE 'RS-%'`)).toBe(1000);
   });
 
   it('a rerun skips exactly the chunks that committed, even when a later chunk committed before an earlier one', async () => {
     // Parallel chunks commit as they finish: a crash can leave lines 101-200 and 301-400 committed and 1-100 not.
     const rows = Array.from({ length: 400 }, (_, i) => ({ sku: `OO-${i + 1}`, name: `o${i + 1}`, price: i + 1 }));
     expect(await bulkInsert(pg.database, 'goods', objectSource([...rows.slice(100, 200), ...rows.slice(300, 400)]))).toMatchObject({ rows: 200 });
-    await sql`INSERT INTO strata.bulk_chunks (load_id, first_line, last_line, rows) VALUES ('out-of-order', 101, 200, 100), ('out-of-order', 301, 400, 100)`.execute(
-      db,
-    );
+    const identity = await introspect(db).storageIdentity('public', 'goods');
+    await sql`INSERT INTO strata.bulk_chunks (load_id, first_line, last_line, rows, table_identity)
+      VALUES ('out-of-order', 101, 200, 100, ${identity}), ('out-of-order', 301, 400, 100, ${identity})`.execute(db);
     await sql`INSERT INTO strata.bulk_loads (load_id, table_name, lines_done, rows_done) VALUES ('out-of-order', 'goods', 400, 200)`.execute(db);
     const rerun = await bulkInsert(pg.database, 'goods', objectSource(rows), { loadId: 'out-of-order', chunkRows: 30 });
     expect(rerun.error).toBeUndefined();

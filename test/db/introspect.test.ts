@@ -51,6 +51,25 @@ describeEachEngine('introspection', ['postgres', 'mariadb'], (h) => {
     const checks = await catalog.checkConstraints(schema(), 'shelf');
     expect(checks.map((c) => [c.name, c.columns])).toEqual([['shelf_qty_check', ['qty']]]);
   });
+
+  it("names a table's storage: the same until a TRUNCATE or a drop and create, undefined for a view or a missing table", async () => {
+    const db = h.database.db;
+    const catalog = introspect(db);
+    await sql.raw('CREATE TABLE crate (id int)').execute(db);
+    const first = await catalog.storageIdentity(schema(), 'crate');
+    expect(first).toEqual(expect.any(String));
+    await sql.raw('INSERT INTO crate VALUES (1)').execute(db);
+    expect(await catalog.storageIdentity(schema(), 'crate')).toBe(first);
+    await sql.raw('TRUNCATE crate').execute(db);
+    const truncated = await catalog.storageIdentity(schema(), 'crate');
+    expect(truncated).not.toBe(first);
+    await sql.raw('DROP TABLE crate').execute(db);
+    await sql.raw('CREATE TABLE crate (id int)').execute(db);
+    const recreated = await catalog.storageIdentity(schema(), 'crate');
+    expect([first, truncated]).not.toContain(recreated);
+    expect(await catalog.storageIdentity(schema(), 'shelf_view')).toBeUndefined();
+    expect(await catalog.storageIdentity(schema(), 'missing')).toBeUndefined();
+  });
 });
 
 describeEachEngine('introspection of PostgreSQL-only features', ['postgres'], (h) => {
@@ -69,5 +88,17 @@ describeEachEngine('introspection of PostgreSQL-only features', ['postgres'], (h
     expect(columns.find((c) => c.name === 'total')).toMatchObject({ generated: true, hasDefault: false, identity: false });
     expect(columns.find((c) => c.name === 'id')).toMatchObject({ identity: true, hasDefault: false });
     expect(columns.find((c) => c.name === 'gone')).toMatchObject({ identity: false, hasDefault: true });
+  });
+
+  it("a partitioned table's storage identity changes when one of its partitions is truncated", async () => {
+    const db = h.database.db;
+    await sql`CREATE TABLE readings (at date NOT NULL, value int) PARTITION BY RANGE (at)`.execute(db);
+    await sql`CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`.execute(db);
+    await sql`CREATE TABLE readings_2027 PARTITION OF readings FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')`.execute(db);
+    const catalog = introspect(db);
+    const before = await catalog.storageIdentity('public', 'readings');
+    expect(before?.split(',')).toHaveLength(3);
+    await sql`TRUNCATE readings_2027`.execute(db);
+    expect(await catalog.storageIdentity('public', 'readings')).not.toBe(before);
   });
 });

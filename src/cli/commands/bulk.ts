@@ -25,6 +25,7 @@ interface LoadOptions {
   format?: Format;
   rejectFile?: string;
   loadId?: string;
+  restart?: boolean;
   chunkRows: number;
   parallel: number;
 }
@@ -76,7 +77,8 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
   const loadId =
     opts.loadId ??
     createHash('sha256')
-      .update(`${table}\0${path}\0${info.size}\0${info.mtimeMs}\0${key?.join(',') ?? ''}`)
+      // ctime too: any write changes it, and so does setting mtime back (touch -r), so an edited file is never taken for the old one.
+      .update(`${table}\0${path}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}\0${key?.join(',') ?? ''}`)
       .digest('hex')
       .slice(0, 24);
   const rejects = opts.rejectFile ? await rejectFiles(opts.rejectFile, format === 'csv' ? await firstLine(path) : undefined) : undefined;
@@ -96,6 +98,7 @@ async function load(table: string, file: string, opts: LoadOptions): Promise<voi
   try {
     const options = {
       loadId,
+      restart: opts.restart === true,
       chunkRows: opts.chunkRows,
       parallel: opts.parallel,
       onProgress: (p: { sent: number; skipped: number }) => progress.update(bytes, p.sent + p.skipped),
@@ -162,10 +165,14 @@ export function loadCommand(): Command {
       '--reject-file <file>',
       'append bad rows to this file (after the CSV header) and their reasons to <file>.reasons, and go on (default: stop at the first bad row); exits non-zero when every row was rejected',
     )
-    .option('--load-id <id>', 'names the load for resuming (default: derived from table, file path, size and mtime)')
+    .option('--load-id <id>', 'names the load for resuming (default: derived from the table, the file path, size, mtime and ctime)')
+    .option('--restart', 'load every row, forgetting what an interrupted earlier run committed (does not empty the table)')
     .option('--chunk-rows <n>', 'most rows per transaction (fewer when the server falls behind)', parsePositive, 50_000)
     .option('--parallel <n>', 'connections writing chunks at once (1: one chunk after another)', parsePositive, 2)
-    .addHelpText('after', '\nExamples:\n  $ strata load products products.csv --upsert-key sku\n  $ strata load events events.ndjson --reject-file bad.ndjson')
+    .addHelpText(
+      'after',
+      '\nAn interrupted load resumes when the same command runs again; a finished load, or one into a table\ntruncated or recreated since, loads every row again.\n\nExamples:\n  $ strata load products products.csv --upsert-key sku\n  $ strata load events events.ndjson --reject-file bad.ndjson',
+    )
     .action((table: string, file: string, opts: LoadOptions) => load(table, file, opts).catch(fail));
 }
 

@@ -3,6 +3,9 @@ import type { DialectCapabilities, Engine } from '../capabilities.js';
 import { StrataError } from '../errors.js';
 import { mariadbIntrospector, mariadbVersion } from './mariadb.js';
 import { postgresIntrospector, postgresVersion } from './postgres.js';
+
+export { storageIdentitySql } from './postgres.js';
+
 import type { Introspector } from './types.js';
 
 export type { CheckConstraint, ColumnInfo, ForeignKey, IndexInfo, Introspector, RelationKind } from './types.js';

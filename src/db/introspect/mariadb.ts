@@ -27,6 +27,19 @@ export function mariadbIntrospector<DB>(db: Kysely<DB>, capabilities: () => Prom
         SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema = ${schemaOf(schema)} ORDER BY table_name`.execute(db);
       return rows.map((r) => ({ name: r.name, kind: KINDS[r.kind] ?? 'other' }));
     },
+    async storageIdentity(schema, table) {
+      const { rows } = await sql<{ created: string | null; name: string }>`
+        SELECT CONCAT(COALESCE(create_time, '')) AS created, CONCAT(table_schema, '/', table_name) AS name
+          FROM information_schema.tables WHERE table_schema = ${schemaOf(schema)} AND table_name = ${table} AND table_type <> 'VIEW'`.execute(db);
+      const found = rows[0];
+      if (!found) return undefined;
+      // InnoDB's table id is new after TRUNCATE (the creation time is not); reading it needs the PROCESS privilege.
+      const innodb = await sql<{ id: string }>`SELECT CONCAT(table_id) AS id FROM information_schema.innodb_sys_tables WHERE name = ${found.name}`
+        .execute(db)
+        .then((r) => r.rows[0]?.id)
+        .catch(() => undefined);
+      return innodb === undefined ? `created ${found.created ?? ''}` : `innodb ${innodb}`;
+    },
     async columns(schema, table) {
       const { rows } = await sql<{
         name: string;

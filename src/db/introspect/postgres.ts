@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { type DialectCapabilities, postgresCapabilities } from '../capabilities.js';
 import type { CheckConstraint, ColumnInfo, ForeignKey, IndexInfo, Introspector, RelationKind } from './types.js';
 
@@ -8,6 +8,19 @@ const CONSTRAINT_TYPES: Readonly<Record<string, IndexInfo['constraintType']>> = 
 /** The relation `schema.name` (current schema when undefined) as a regclass-safe pair of predicates. */
 const where = (schema: string | undefined, name: string) =>
   sql`n.nspname = ${schema === undefined ? sql`current_schema()` : sql`${schema}`} AND c.relname = ${name}`;
+
+/**
+ * SQL reading a table's storage identity: its oid and relfilenode, and those of its leaf partitions
+ * (a partitioned table). TRUNCATE, VACUUM FULL, CLUSTER and a rewriting ALTER TABLE give the table
+ * a new relfilenode, dropping and creating it a new oid, so the identity changes whenever the rows
+ * a process wrote earlier may be gone. `schema` and `table` are the placeholders of the statement
+ * it is part of (`$1`); a null schema means the current schema. No row when the table is missing.
+ */
+export const storageIdentitySql = (schema: string, table: string): string =>
+  `SELECT c.oid::text || ':' || c.relfilenode::text || coalesce((SELECT string_agg(',' || p.oid::text || ':' || p.relfilenode::text, '' ORDER BY p.oid)
+     FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf), '') AS identity
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = coalesce(${schema}::text, current_schema()) AND c.relname = ${table}::text AND c.relkind IN ('r', 'p')`;
 
 export async function postgresVersion<DB>(db: Kysely<DB>): Promise<DialectCapabilities> {
   const { rows } = await sql<{ num: string; version: string }>`
@@ -98,6 +111,10 @@ export function postgresIntrospector<DB>(db: Kysely<DB>, capabilities: () => Pro
          WHERE ${where(schema, table)} AND con.conname = ${constraint}
          ORDER BY k.ord`.execute(db);
       return rows.map((r) => r.column);
+    },
+    async storageIdentity(schema, table) {
+      const { rows } = await db.executeQuery<{ identity: string }>(CompiledQuery.raw(storageIdentitySql('$1', '$2'), [schema ?? null, table]));
+      return rows[0]?.identity;
     },
     async checkConstraints(schema, table) {
       const { rows } = await sql<CheckConstraint>`

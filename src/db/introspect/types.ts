@@ -78,4 +78,12 @@ export interface Introspector {
   checkConstraints(schema: string | undefined, table: string): Promise<CheckConstraint[]>;
   /** Foreign keys declared on the table (its referencing side). */
   foreignKeys(schema: string | undefined, table: string): Promise<ForeignKey[]>;
+  /**
+   * Names the storage holding a table's rows, changing whenever rows written before may be gone:
+   * PostgreSQL, its oid and relfilenode (and its partitions'), new after TRUNCATE, a rewrite
+   * (VACUUM FULL, CLUSTER, a rewriting ALTER TABLE) or a drop and create; MariaDB, InnoDB's table
+   * id, new after TRUNCATE or a drop and create (its creation time where the InnoDB catalog is not
+   * readable). Undefined when there is no such table.
+   */
+  storageIdentity(schema: string | undefined, table: string): Promise<string | undefined>;
 }
