@@ -13,12 +13,16 @@ function declaredEmpty(request: FastifyRequest): boolean {
   return length === '0' || (length === undefined && request.headers['transfer-encoding'] === undefined);
 }
 
+/** JSON is UTF-8 (RFC 8259): bytes that are not are refused, never decoded to U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Lets an empty body through to routes that take no body (DELETE, POST .../restore), whatever
  * its Content-Type: many clients send `Content-Type: application/json` on every request, and
  * `curl -d ''` sends a form type. A route that declares a body still answers 400 MALFORMED_JSON to
  * an empty JSON body and 415 to a type it does not read; a non-empty JSON body is parsed as before
- * (prototype poisoning refused).
+ * (prototype poisoning refused), once its bytes are checked to be UTF-8 (else 400 MALFORMED_JSON:
+ * a stray byte would otherwise be stored as U+FFFD).
  *
  * @example
  * const app = Fastify();
@@ -28,12 +32,19 @@ function declaredEmpty(request: FastifyRequest): boolean {
 export function acceptEmptyBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (body.length === 0 && !takesBody(request)) {
       done(null, undefined);
       return;
     }
-    parse(request, String(body), done);
+    let text: string;
+    try {
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      done(new HttpProblem(400, 'MALFORMED_JSON', 'the body is not valid UTF-8; send JSON as UTF-8'), undefined);
+      return;
+    }
+    parse(request, text, done);
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
     if (request.is404 || (!takesBody(request) && declaredEmpty(request))) {

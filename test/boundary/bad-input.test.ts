@@ -144,6 +144,42 @@ describe('bad input gets a 4xx problem naming the field and writes nothing', () 
     ]);
   });
 
+  it('#20.17: a JSON body that is not UTF-8 is a 400 MALFORMED_JSON that writes nothing (was stored with U+FFFD in place of the bytes)', async () => {
+    const before = await svc.rowCount();
+    const sku = `UTF8-${Date.now().toString(36)}`;
+    const bytes = (text: string, bad: number[]) => {
+      const [head, tail] = text.split('@') as [string, string];
+      return Buffer.concat([Buffer.from(head), Buffer.from(bad), Buffer.from(tail)]);
+    };
+    const product = (name: string) => `{"sku":"${sku}","name":"${name}","price":1,"currency":"EUR"}`;
+    for (const [what, payload] of [
+      ['a stray 0xff', bytes(product('bad @ byte'), [0xff])],
+      ['an encoded surrogate', bytes(product('bad @ surrogate'), [0xed, 0xa0, 0x80])],
+      ['a cut-off character', bytes(product('cut @'), [0xc3])],
+    ] as const) {
+      const res = await svc.request({ method: 'POST', url: '/products', headers: json, payload });
+      expect([res.statusCode, res.json().code, res.json().detail], what).toEqual([400, 'MALFORMED_JSON', expect.stringMatching(/not valid UTF-8/)]);
+    }
+    const put = await svc.request({
+      method: 'PUT',
+      url: `/products/by-sku/${sku}`,
+      headers: json,
+      payload: bytes('{"name":"@","price":1,"currency":"EUR"}', [0xff]),
+    });
+    expect([put.statusCode, put.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    const patch = await svc.request({
+      method: 'PATCH',
+      url: `/products/${target.id}`,
+      headers: { ...json, 'if-match': '*' },
+      payload: bytes('{"name":"@"}', [0xff]),
+    });
+    expect([patch.statusCode, patch.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    expect(await svc.rowCount()).toBe(before);
+    expect((await svc.request({ method: 'GET', url: `/products/${target.id}` })).json().name).not.toContain('\ufffd');
+    const fine = await svc.request({ method: 'POST', url: '/products', headers: json, payload: Buffer.from(product('Grüße, Ærø 🫖')) });
+    expect([fine.statusCode, fine.json().name]).toEqual([201, 'Grüße, Ærø 🫖']);
+  });
+
   it('bad query strings and path ids are 400s naming the parameter', async () => {
     for (const [url, field] of [
       ['/products?limit=1000', 'limit'],
