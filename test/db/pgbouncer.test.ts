@@ -59,7 +59,7 @@ describePgBouncer(
       expect(servers).toHaveLength(SERVERS);
       expect(new Set(seen.map((s) => s.pid))).toEqual(new Set(servers));
       for (const { settings } of seen) {
-        expect(settings['statement_timeout']).toBe('0');
+        expect(settings.statement_timeout).toBe('0');
         expect(settings['strata.actor'] ?? '').toBe('');
         expect(settings['strata.request_id'] ?? '').toBe('');
       }
