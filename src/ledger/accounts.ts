@@ -6,7 +6,10 @@ import { ACCOUNTS, ENTRIES } from './tables.js';
 import type { Account, Entry, NewAccount } from './types.js';
 import { checkNewAccount, checkUuid, sameMetadata } from './validate.js';
 
-/** Whose rows a read may see: one owner's (a principal acting for itself), or any (`undefined`: the application itself, an admin). */
+/**
+ * Whose rows a read may see: one owner's (a principal id), or any (`undefined`). Inside a transaction acting
+ * for a principal (`withPrincipal`), row-level security already limits reads to its own accounts.
+ */
 export interface OwnerScope {
   readonly ownerId?: string;
 }
@@ -20,8 +23,8 @@ function notFound(id: string): StrataError {
  * the same id with other attributes is LEDGER_ACCOUNT_CONFLICT.
  *
  * @example
- * const wallet = await createAccount(db, { ownerId: 'alice', currency: 'EUR' });
- * const house = await createAccount(db, { ownerId: 'bank', currency: 'EUR', overdraftLimit: 10n ** 12n });
+ * const wallet = await createAccount(db, { ownerId: alice.id, currency: 'EUR' }); // alice: a principal (strata/principals)
+ * const house = await createAccount(db, { ownerId: treasury.id, currency: 'EUR', overdraftLimit: 10n ** 12n });
  */
 export async function createAccount<DB>(db: Kysely<DB>, account: NewAccount): Promise<Account> {
   const a = checkNewAccount(account, uuidv7);
@@ -54,7 +57,7 @@ export async function createAccount<DB>(db: Kysely<DB>, account: NewAccount): Pr
  * `ownerId`, belongs to someone else.
  *
  * @example
- * const { balance } = await getAccount(db, walletId, { ownerId: 'alice' });
+ * const { balance } = await getAccount(db, walletId, { ownerId: alice.id });
  */
 export async function getAccount<DB>(db: Kysely<DB>, id: string, scope: OwnerScope = {}): Promise<Account> {
   const accountId = checkUuid(id, 'id');
@@ -62,7 +65,7 @@ export async function getAccount<DB>(db: Kysely<DB>, id: string, scope: OwnerSco
   const { rows } = await sql<AccountRow>`/* strata:op=ledger_get_account */
     SELECT ${sql.raw(ACCOUNT_COLUMNS)} FROM ${sql.raw(ACCOUNTS)} WHERE id = ${accountId}`.execute(db);
   const row = rows[0];
-  if (!row || (scope.ownerId !== undefined && row.owner_id !== scope.ownerId)) throw notFound(accountId);
+  if (!row || (scope.ownerId !== undefined && row.owner_id !== scope.ownerId.toLowerCase())) throw notFound(accountId);
   return toAccount(row);
 }
 

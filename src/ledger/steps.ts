@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { StrataError } from '../db/index.js';
+import { CREDIT_SETTING } from './functions.js';
 import { TRANSFER_COLUMNS, type TransferRow, toTransfer } from './rows.js';
 import { ACCOUNTS, ENTRIES, TRANSFERS_TABLE } from './tables.js';
 import type { TransferRequest, TransferResult } from './types.js';
@@ -49,18 +50,32 @@ const side = (r: SideRow): Side => ({
   overdraftLimit: r.overdraft_limit,
 });
 
+interface ResolvedRow extends SideRow {
+  principal: string | null;
+}
+
 /**
- * Reads both accounts in one statement without locking them, bounds lock waits for the rest of
- * the transaction (`SET LOCAL lock_timeout`), and checks what can be checked before any write:
- * both exist, the debit account is the owner's, the currencies agree.
+ * Reads both accounts in one statement without locking them, and checks what can be checked before
+ * any write: both exist, the debit account belongs to the acting owner (the \`ownerId\` option and the
+ * transaction's principal, when there is one), the currencies agree. The same statement bounds lock
+ * waits for the rest of the transaction (\`SET LOCAL lock_timeout\`) and names the credit account for
+ * the ledger's row-level security policies; both settings are made before the accounts are read
+ * (the lateral subquery runs after them, \`OFFSET 0\` keeps them apart).
  */
 export async function resolveSides(trx: Trx, request: TransferRequest, ownerId: string | undefined, lockTimeout: string): Promise<Sides> {
-  const { rows } = await sql<SideRow>`/* strata:op=ledger_resolve */
-    SELECT set_config('lock_timeout', ${lockTimeout}, true) AS lock_timeout, id, owner_id, currency, balance, version, overdraft_limit
-      FROM ${sql.raw(ACCOUNTS)} WHERE id IN (${request.debitAccountId}, ${request.creditAccountId})`.execute(trx);
+  const { rows } = await sql<ResolvedRow>`/* strata:op=ledger_resolve */
+    SELECT s.principal, a.* FROM (
+      SELECT set_config('lock_timeout', ${lockTimeout}, true) AS lock_timeout, set_config(${CREDIT_SETTING}, ${request.creditAccountId}, true) AS credit,
+             nullif(current_setting('strata.principal', true), '') AS principal
+      OFFSET 0) s
+    CROSS JOIN LATERAL (
+      SELECT id, owner_id, currency, balance, version, overdraft_limit FROM ${sql.raw(ACCOUNTS)}
+       WHERE id IN (${request.debitAccountId}, ${request.creditAccountId}) AND s.credit IS NOT NULL) a`.execute(trx);
   const debitRow = rows.find((r) => r.id === request.debitAccountId);
   const creditRow = rows.find((r) => r.id === request.creditAccountId);
-  if (!debitRow || (ownerId !== undefined && debitRow.owner_id !== ownerId)) {
+  const principal = rows[0]?.principal ?? undefined;
+  const mine = (owner: string) => (ownerId === undefined || owner === ownerId) && (principal === undefined || owner === principal);
+  if (!debitRow || !mine(debitRow.owner_id)) {
     throw new StrataError('LEDGER_ACCOUNT_NOT_FOUND', `debit account ${request.debitAccountId} not found`);
   }
   if (!creditRow) throw new StrataError('LEDGER_ACCOUNT_NOT_FOUND', `credit account ${request.creditAccountId} not found`);
@@ -71,6 +86,11 @@ export async function resolveSides(trx: Trx, request: TransferRequest, ownerId: 
     throw new StrataError('LEDGER_CURRENCY_MISMATCH', `currency mismatch: debit account in ${debit.currency}, credit account in ${credit.currency}${asked}`);
   }
   return { debit, credit, ordered: debit.id < credit.id ? [debit, credit] : [credit, debit] };
+}
+
+/** Ends the credit account's exception to the policies (inside a caller's transaction, which goes on). */
+export async function clearCredit(trx: Trx): Promise<void> {
+  await sql`SELECT set_config(${CREDIT_SETTING}, '', true)`.execute(trx);
 }
 
 /**

@@ -1,25 +1,28 @@
 import { type Kysely, sql } from 'kysely';
-import { ambientTransaction, ensureStrataSchema, isStrataError, StrataError, withTransaction } from '../db/index.js';
-import { TRANSFER_DURATION, TRANSFER_RETRIES, TRANSFERS } from './metrics.js';
-import { insertEntries, insertTransfer, resolveSides, type Sides, type Trx } from './steps.js';
+import { ensureStrataSchema, isStrataError, StrataError, withTransaction } from '../db/index.js';
+import { type PrincipalContext, setPrincipalContext } from '../principals/index.js';
+import { TRANSFER_DURATION, TRANSFERS } from './metrics.js';
+import { joinedTransaction, type RetryOptions, withRetries } from './retry.js';
+import { clearCredit, insertEntries, insertTransfer, resolveSides, type Sides, type Trx } from './steps.js';
 import { APPLY, type TransferStrategy, VersionConflict } from './strategies.js';
 import type { TransferRequest, TransferResult } from './types.js';
-import { checkTransfer } from './validate.js';
+import { checkTransfer, checkUuid } from './validate.js';
 
-export interface TransferOptions {
+export interface TransferOptions extends RetryOptions {
   /** Default `function` (one round trip). See docs/ledger.md for when to choose another. */
   readonly strategy?: TransferStrategy;
   /**
-   * The principal acting: the debit account must be theirs (else LEDGER_ACCOUNT_NOT_FOUND, nothing
-   * written). Unset: the application itself, which may debit any account.
+   * Runs each attempt in its own transaction acting for this principal (strata/principals
+   * \`setPrincipalContext\`): the debit account must be theirs (else LEDGER_ACCOUNT_NOT_FOUND, nothing
+   * written) and row-level security holds every statement to it. A transaction already acting for a
+   * principal (\`withPrincipal\`) is held to the same rule without this option.
+   */
+  readonly principal?: PrincipalContext;
+  /**
+   * The debit account must belong to this owner (a principal id), checked by the ledger itself:
+   * for an application that decides who acts without a principal context. Unset: any owner.
    */
   readonly ownerId?: string;
-  /** Attempts in all, the first included, before LEDGER_CONTENTION. Default 10. */
-  readonly maxAttempts?: number;
-  /** Backoff before retry n is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]. Default 2 ms. */
-  readonly baseDelayMs?: number;
-  /** Default 250 ms. */
-  readonly maxDelayMs?: number;
   /** How long one attempt waits for an account's lock (`SET LOCAL lock_timeout`) before it is retried. Default 2 000 ms. */
   readonly lockTimeoutMs?: number;
 }
@@ -27,30 +30,14 @@ export interface TransferOptions {
 interface Settings {
   readonly strategy: TransferStrategy;
   readonly ownerId: string | undefined;
+  readonly principal: PrincipalContext | undefined;
   readonly lockTimeout: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: transfers run on any database's Kysely instance
 type Db = Kysely<any>;
 
-/** Why an attempt may be retried as a whole (the database rolled it back, or the connection is gone and the id makes a repeat safe). */
-function retryReason(err: unknown): string | undefined {
-  if (err instanceof VersionConflict) return 'version_conflict';
-  if (!isStrataError(err)) return undefined;
-  switch (err.code) {
-    case 'DEADLOCK':
-    case 'SERIALIZATION_FAILURE':
-    case 'CONNECTION_LOST':
-      return err.code.toLowerCase();
-    case 'LOCK_TIMEOUT':
-    case 'STATEMENT_TIMEOUT':
-      return 'lock_timeout';
-    default:
-      return undefined;
-  }
-}
-
-interface FunctionRow {
+export interface FunctionRow {
   owner_id: string;
   credit_owner_id: string;
   currency: string;
@@ -61,7 +48,7 @@ interface FunctionRow {
 async function viaFunction(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
   const { rows } = await sql<FunctionRow>`/* strata:op=ledger_transfer_function */
     SELECT * FROM strata.ledger_transfer(${request.id}::uuid, ${request.debitAccountId}::uuid, ${request.creditAccountId}::uuid, ${request.amount}::bigint,
-      ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::text, ${settings.lockTimeout}::text)`.execute(
+      ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::uuid, ${settings.lockTimeout}::text)`.execute(
     db,
   );
   const row = rows[0] as FunctionRow;
@@ -100,12 +87,8 @@ async function inTransaction(trx: Trx, request: TransferRequest, settings: Setti
   };
 }
 
-/** The transaction a call joins (the caller's, or the ambient one of an Idempotency-Key request), if any. */
-function joinedTransaction(db: Db): Trx | undefined {
-  return db.isTransaction ? (db as Trx) : ambientTransaction(db);
-}
-
 async function joined(trx: Trx, request: TransferRequest, settings: Settings): Promise<TransferResult> {
+  if (settings.principal) await setPrincipalContext(trx, settings.principal);
   if (settings.strategy === 'function') return viaFunction(trx, request, settings);
   if (settings.strategy === 'serializable') {
     const { rows } = await sql<{ level: string }>`SELECT current_setting('transaction_isolation') AS level`.execute(trx);
@@ -114,7 +97,9 @@ async function joined(trx: Trx, request: TransferRequest, settings: Settings): P
     }
   }
   try {
-    return await inTransaction(trx, request, settings);
+    const result = await inTransaction(trx, request, settings);
+    await clearCredit(trx);
+    return result;
   } catch (err) {
     if (err instanceof VersionConflict) throw new StrataError('LEDGER_CONTENTION', `${err.message}; inside a caller’s transaction the transfer cannot retry`);
     throw err;
@@ -122,32 +107,17 @@ async function joined(trx: Trx, request: TransferRequest, settings: Settings): P
 }
 
 function attempt(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
-  if (settings.strategy === 'function') return viaFunction(db, request, settings);
+  const { principal } = settings;
+  if (settings.strategy === 'function' && !principal) return viaFunction(db, request, settings);
   const isolation = settings.strategy === 'serializable' ? 'serializable' : undefined;
-  return withTransaction(db, (trx) => inTransaction(trx, request, settings), { maxAttempts: 1, ...(isolation ? { isolation } : {}) });
-}
-
-function backoff(attempt: number, options: TransferOptions): Promise<void> {
-  const ms = Math.random() * Math.min(options.maxDelayMs ?? 250, (options.baseDelayMs ?? 2) * 2 ** (attempt - 1));
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withRetries(db: Db, request: TransferRequest, settings: Settings, options: TransferOptions): Promise<TransferResult> {
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt(db, request, settings);
-    } catch (err) {
-      const reason = retryReason(err);
-      if (reason === undefined) throw err;
-      if (n >= maxAttempts) {
-        if (reason === 'connection_lost') throw err;
-        throw new StrataError('LEDGER_CONTENTION', `transfer ${request.id} gave up after ${n} attempts (last: ${reason})`, { attempts: n }, { cause: err });
-      }
-      TRANSFER_RETRIES.record({ strategy: settings.strategy, reason }, 1);
-      await backoff(n, options);
-    }
-  }
+  return withTransaction(
+    db,
+    async (trx) => {
+      if (principal) await setPrincipalContext(trx, principal);
+      return settings.strategy === 'function' ? viaFunction(trx, request, settings) : inTransaction(trx, request, settings);
+    },
+    { maxAttempts: 1, ...(isolation ? { isolation } : {}) },
+  );
 }
 
 /**
@@ -172,9 +142,16 @@ export async function transfer<DB>(db: Kysely<DB>, request: TransferRequest, opt
       throw new StrataError('LEDGER_INVALID_REQUEST', `unknown transfer strategy ${String(strategy)}`);
     }
     await ensureStrataSchema(db);
-    const settings: Settings = { strategy, ownerId: options.ownerId, lockTimeout: `${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2000))}ms` };
-    const trx = joinedTransaction(db as Db);
-    const result = trx ? await joined(trx, checked, settings) : await withRetries(db as Db, checked, settings, options);
+    const settings: Settings = {
+      strategy,
+      ownerId: options.ownerId === undefined ? undefined : checkUuid(options.ownerId, 'ownerId'),
+      principal: options.principal,
+      lockTimeout: `${Math.max(1, Math.trunc(options.lockTimeoutMs ?? 2000))}ms`,
+    };
+    const trx = joinedTransaction(db as Kysely<unknown>);
+    const result = trx
+      ? await joined(trx, checked, settings)
+      : await withRetries(strategy, `transfer ${checked.id}`, options, () => attempt(db as Db, checked, settings));
     TRANSFERS.record({ strategy, outcome: result.replayed ? 'replayed' : 'created' }, 1);
     return result;
   } catch (err) {

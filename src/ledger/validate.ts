@@ -34,11 +34,6 @@ export function checkMetadata(value: unknown): Metadata {
   return JSON.parse(text) as Metadata;
 }
 
-function checkOwner(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw invalid('ownerId must be a non-empty string of at most 200 characters');
-  return value;
-}
-
 /** A transfer request checked and normalized (ids lower case, metadata as it round-trips JSON). */
 export function checkTransfer(request: TransferRequest): TransferRequest {
   const id = checkUuid(request.id, 'id');
@@ -55,7 +50,7 @@ export function checkNewAccount(account: NewAccount, newId: () => string): Requi
   const openingBalance = checkMinor(account.openingBalance ?? 0n, 'openingBalance', -overdraftLimit);
   return {
     id: account.id === undefined ? newId() : checkUuid(account.id, 'id'),
-    ownerId: checkOwner(account.ownerId),
+    ownerId: checkUuid(account.ownerId, 'ownerId'),
     currency: checkCurrency(account.currency),
     overdraftLimit,
     openingBalance,

@@ -21,8 +21,8 @@ describe.each(TRANSFER_STRATEGIES)('strategy %s: the connection is lost at COMMI
     db = pg.database.db;
     proxy = await startLossyProxy(pg.url);
     through = await openPostgres(proxy.url, { max: 2 });
-    from = (await createAccount(db, { ownerId: 'payer', currency: 'EUR', openingBalance: 1000n })).id;
-    to = (await createAccount(db, { ownerId: 'payee', currency: 'EUR' })).id;
+    from = (await createAccount(db, { ownerId: uuidv7(), currency: 'EUR', openingBalance: 1000n })).id;
+    to = (await createAccount(db, { ownerId: uuidv7(), currency: 'EUR' })).id;
   });
   afterAll(async () => {
     await through?.close();

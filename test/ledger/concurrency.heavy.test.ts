@@ -9,6 +9,7 @@ import { soakRounds } from '../support/soak.js';
 const pg = usePostgres({ max: 64 });
 const CONNECTIONS = 64;
 const ACCOUNTS = 6;
+const owners = [uuidv7(), uuidv7(), uuidv7()];
 /** Transfers per connection: 12 in CI (STRATA_SOAK=full), 6 by default. */
 const PER_CONNECTION = soakRounds(12, 6);
 
@@ -32,7 +33,7 @@ describe.each(TRANSFER_STRATEGIES)('strategy %s: 64 connections transfer at once
   beforeAll(async () => {
     db = pg.database.db;
     accounts = [];
-    for (let i = 0; i < ACCOUNTS; i++) accounts.push((await createAccount(db, { ownerId: `owner-${i % 3}`, currency: 'EUR', openingBalance: 500n })).id);
+    for (let i = 0; i < ACCOUNTS; i++) accounts.push((await createAccount(db, { ownerId: owners[i % 3] as string, currency: 'EUR', openingBalance: 500n })).id);
   });
 
   const givesUp = strategy === 'optimistic' || strategy === 'serializable';

@@ -7,6 +7,8 @@ import { caught } from '../support/errors.js';
 import { usePostgres } from '../support/postgres.js';
 
 const pg = usePostgres();
+/** Owners are principal ids (UUIDs). */
+const owner = { alice: uuidv7(), bob: uuidv7(), shop: uuidv7(), carol: uuidv7(), dave: uuidv7(), erin: uuidv7(), frank: uuidv7() };
 
 async function counts(db: Kysely<unknown>): Promise<{ transfers: number; entries: number }> {
   const { rows } = await sql<{ transfers: number; entries: number }>`
@@ -21,15 +23,15 @@ describe.each(TRANSFER_STRATEGIES)('transfer, strategy %s', (strategy) => {
   let dollars: string;
   beforeAll(async () => {
     db = pg.database.db;
-    alice = (await createAccount(db, { ownerId: 'alice', currency: 'EUR', openingBalance: 1000n })).id;
-    bob = (await createAccount(db, { ownerId: 'bob', currency: 'EUR' })).id;
-    dollars = (await createAccount(db, { ownerId: 'bob', currency: 'USD', openingBalance: 500n })).id;
+    alice = (await createAccount(db, { ownerId: owner.alice, currency: 'EUR', openingBalance: 1000n })).id;
+    bob = (await createAccount(db, { ownerId: owner.bob, currency: 'EUR' })).id;
+    dollars = (await createAccount(db, { ownerId: owner.bob, currency: 'USD', openingBalance: 500n })).id;
   });
 
   it('moves the amount: one transfer, a debit and a credit entry with the balances after them', async () => {
     const id = uuidv7();
     const t = await transfer(db, { id, debitAccountId: alice, creditAccountId: bob, amount: 250n, currency: 'EUR', metadata: { note: 'rent' } }, { strategy });
-    expect(t).toMatchObject({ id, ownerId: 'alice', creditOwnerId: 'bob', amount: 250n, currency: 'EUR', metadata: { note: 'rent' }, replayed: false });
+    expect(t).toMatchObject({ id, ownerId: owner.alice, creditOwnerId: owner.bob, amount: 250n, currency: 'EUR', metadata: { note: 'rent' }, replayed: false });
     expect((await getAccount(db, alice)).balance).toBe(750n);
     expect((await getAccount(db, bob)).balance).toBe(250n);
     const debit = (await listEntries(db, alice)).entries;
@@ -68,7 +70,7 @@ describe.each(TRANSFER_STRATEGIES)('transfer, strategy %s', (strategy) => {
       [{ amount: 1n, currency: 'USD' }, {}, 'LEDGER_CURRENCY_MISMATCH'],
       [{ creditAccountId: uuidv7(), amount: 1n }, {}, 'LEDGER_ACCOUNT_NOT_FOUND'],
       [{ debitAccountId: uuidv7(), amount: 1n }, {}, 'LEDGER_ACCOUNT_NOT_FOUND'],
-      [{ amount: 1n }, { ownerId: 'bob' }, 'LEDGER_ACCOUNT_NOT_FOUND'],
+      [{ amount: 1n }, { ownerId: owner.bob }, 'LEDGER_ACCOUNT_NOT_FOUND'],
       [{ amount: 0n }, {}, 'LEDGER_INVALID_REQUEST'],
       [{ amount: 5 }, {}, 'LEDGER_INVALID_REQUEST'],
       [{ creditAccountId: alice, amount: 1n }, {}, 'LEDGER_INVALID_REQUEST'],
@@ -83,8 +85,8 @@ describe.each(TRANSFER_STRATEGIES)('transfer, strategy %s', (strategy) => {
   });
 
   it('the owner may debit its own account; an overdraft limit lets the balance go below zero, down to the limit', async () => {
-    const shop = await createAccount(db, { ownerId: 'shop', currency: 'EUR', overdraftLimit: 100n });
-    await transfer(db, { id: uuidv7(), debitAccountId: shop.id, creditAccountId: bob, amount: 100n }, { strategy, ownerId: 'shop' });
+    const shop = await createAccount(db, { ownerId: owner.shop, currency: 'EUR', overdraftLimit: 100n });
+    await transfer(db, { id: uuidv7(), debitAccountId: shop.id, creditAccountId: bob, amount: 100n }, { strategy, ownerId: owner.shop });
     expect((await getAccount(db, shop.id)).balance).toBe(-100n);
     const err = await caught(() => transfer(db, { id: uuidv7(), debitAccountId: shop.id, creditAccountId: bob, amount: 1n }, { strategy }));
     expect(err.code).toBe('LEDGER_INSUFFICIENT_FUNDS');
@@ -114,18 +116,18 @@ describe('accounts', () => {
   it('createAccount with an id is idempotent; other attributes under that id are a conflict, also under another owner', async () => {
     const db = pg.database.db;
     const id = uuidv7();
-    const a = await createAccount(db, { id, ownerId: 'carol', currency: 'EUR', metadata: { x: 1 } });
-    expect(await createAccount(db, { id, ownerId: 'carol', currency: 'EUR', metadata: { x: 1 } })).toEqual(a);
-    expect((await caught(() => createAccount(db, { id, ownerId: 'carol', currency: 'USD' }))).code).toBe('LEDGER_ACCOUNT_CONFLICT');
-    expect((await caught(() => createAccount(db, { id, ownerId: 'dave', currency: 'EUR' }))).code).toBe('LEDGER_ACCOUNT_CONFLICT');
-    expect((await caught(() => getAccount(db, id, { ownerId: 'dave' }))).code).toBe('LEDGER_ACCOUNT_NOT_FOUND');
-    expect((await caught(() => createAccount(db, { ownerId: 'carol', currency: 'EUR', openingBalance: -1n }))).code).toBe('LEDGER_INVALID_REQUEST');
+    const a = await createAccount(db, { id, ownerId: owner.carol, currency: 'EUR', metadata: { x: 1 } });
+    expect(await createAccount(db, { id, ownerId: owner.carol, currency: 'EUR', metadata: { x: 1 } })).toEqual(a);
+    expect((await caught(() => createAccount(db, { id, ownerId: owner.carol, currency: 'USD' }))).code).toBe('LEDGER_ACCOUNT_CONFLICT');
+    expect((await caught(() => createAccount(db, { id, ownerId: owner.dave, currency: 'EUR' }))).code).toBe('LEDGER_ACCOUNT_CONFLICT');
+    expect((await caught(() => getAccount(db, id, { ownerId: owner.dave }))).code).toBe('LEDGER_ACCOUNT_NOT_FOUND');
+    expect((await caught(() => createAccount(db, { ownerId: owner.carol, currency: 'EUR', openingBalance: -1n }))).code).toBe('LEDGER_INVALID_REQUEST');
   });
 
   it('entries page by sequence number', async () => {
     const db = pg.database.db;
-    const from = await createAccount(db, { ownerId: 'erin', currency: 'EUR', openingBalance: 100n });
-    const to = await createAccount(db, { ownerId: 'frank', currency: 'EUR' });
+    const from = await createAccount(db, { ownerId: owner.erin, currency: 'EUR', openingBalance: 100n });
+    const to = await createAccount(db, { ownerId: owner.frank, currency: 'EUR' });
     for (let i = 0; i < 5; i++) await transfer(db, { id: uuidv7(), debitAccountId: from.id, creditAccountId: to.id, amount: 1n });
     const first = await listEntries(db, from.id, { limit: 2 });
     expect(first.entries.map((e) => e.seq)).toEqual([1n, 2n]);
@@ -133,6 +135,6 @@ describe('accounts', () => {
     const third = await listEntries(db, from.id, { limit: 2, after: second.next as bigint });
     expect(third.entries.map((e) => [e.seq, e.balanceAfter])).toEqual([[5n, 95n]]);
     expect(third.next).toBeUndefined();
-    expect((await caught(() => listEntries(db, from.id, { ownerId: 'frank' }))).code).toBe('LEDGER_ACCOUNT_NOT_FOUND');
+    expect((await caught(() => listEntries(db, from.id, { ownerId: owner.frank }))).code).toBe('LEDGER_ACCOUNT_NOT_FOUND');
   });
 });
