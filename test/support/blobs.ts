@@ -6,12 +6,6 @@ import { type BackendName, type BlobBackend, type BlobStore, createBlobStore, fs
 import type { Database } from '../../src/db/index.js';
 import { type TestDatabase, usePostgres } from './postgres.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string } | undefined;
-  }
-}
-
 /** The S3 store the tests use (Ceph RGW started by .ci/ceph-rgw), or undefined when it is not running. */
 export function testS3(): ReturnType<typeof inject<'s3'>> {
   return inject('s3');
@@ -29,6 +23,8 @@ export interface TestBlobs {
   readonly pg: TestDatabase;
   readonly dir: string;
   readonly bucket: string | undefined;
+  /** Everything a separate process needs to open the same backends. */
+  readonly settings: { url: string; dir: string; s3?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string } };
   backend(name: BackendName): BlobBackend;
   store(writeTo: BackendName): BlobStore;
   /** Changes one byte of a stored object in place (on disk, in the table, in the bucket). */
@@ -59,6 +55,12 @@ export function useBlobs(options: { readonly pg?: TestDatabase } = {}): TestBlob
     }
   });
   afterAll(async () => {
+    const bucketed = backends.get('s3');
+    if (bucketed) {
+      // memstore keeps objects in RAM: leave the test store empty.
+      for await (const o of bucketed.list()) await bucketed.remove(o.key);
+      await bucketed.abandonIncomplete?.(new Date(Date.now() + 60_000));
+    }
     await Promise.all([...backends.values()].map((b) => b.close?.()));
     await rm(dir, { recursive: true, force: true });
   });
@@ -73,6 +75,9 @@ export function useBlobs(options: { readonly pg?: TestDatabase } = {}): TestBlob
       return dir;
     },
     bucket,
+    get settings() {
+      return { url: pg.url, dir, ...(s3 && bucket ? { s3: { ...s3, bucket } } : {}) };
+    },
     backend,
     store: (writeTo) => createBlobStore(pg.database.db, { backends: Object.fromEntries(backends), writeTo }),
     async corrupt(name, key, offset = 0) {
@@ -120,27 +125,5 @@ export function describeEachBackend(name: string, body: (backend: BackendName) =
   }
 }
 
-/** Random bytes that sniff as a PNG. */
-export function pngBytes(size: number, seed = 1): Buffer {
-  const bytes = Buffer.alloc(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  Buffer.from('\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR', 'latin1').copy(bytes, 0);
-  return bytes;
-}
-
-/** A stream of `bytes` in chunks of `chunk` bytes. */
-export async function* chunked(bytes: Buffer, chunk = 64 * 1024): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += chunk) yield bytes.subarray(at, at + chunk);
-}
-
-export async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(c);
-  return Buffer.concat(parts);
-}
-
+export { chunked, pngBytes, readAll } from './blob-bytes.js';
 export type { Database };

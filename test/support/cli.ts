@@ -19,8 +19,14 @@ export interface CliProcess {
 
 /** Starts `strata <args>` as a real child process, the way a user would run it. */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
+  return startNode(BIN, args, env);
+}
+
+/** Starts `node <script> <args>` (TypeScript through tsx) with the test's environment minus DATABASE_URL, plus `env`. */
+export function startNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const { DATABASE_URL: _omit, ...base } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: 'pipe' });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, script, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   const listeners: (() => void)[] = [];

@@ -8,6 +8,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string;
     mariadbUrl: string | undefined;
+    /** The S3 store the blob tests use (.ci/ceph-rgw start prints its settings), when one runs. */
+    s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } | undefined;
   }
 }
 
@@ -23,6 +25,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     say('MARIADB_URL is not set: MariaDB tests are SKIPPED');
   }
   project.provide('mariadbUrl', mariadbUrl);
+
+  const requireS3 = process.env.STRATA_REQUIRE_S3 ?? '';
+  if (!['', '0', '1'].includes(requireS3)) throw new Error(`STRATA_REQUIRE_S3 must be 1, 0 or unset (got "${requireS3}")`);
+  const s3Endpoint = process.env.STRATA_TEST_S3_ENDPOINT || undefined;
+  if (!s3Endpoint) {
+    if (requireS3 === '1') throw new Error('STRATA_REQUIRE_S3=1 but STRATA_TEST_S3_ENDPOINT is not set: the S3 blob tests would be skipped');
+    say('STRATA_TEST_S3_ENDPOINT is not set: S3 blob tests are SKIPPED (start a test store with: eval "$(.ci/ceph-rgw start)")');
+  }
+  project.provide(
+    's3',
+    s3Endpoint
+      ? { endpoint: s3Endpoint, accessKeyId: process.env.STRATA_TEST_S3_ACCESS_KEY ?? '', secretAccessKey: process.env.STRATA_TEST_S3_SECRET_KEY ?? '' }
+      : undefined,
+  );
 
   if (process.env.DATABASE_URL) {
     say(`using DATABASE_URL for PostgreSQL tests`);
