@@ -49,9 +49,9 @@ export function startProgress(label: string, total: number | undefined, stream: 
         line();
       }
     },
-    // The last state, unless the line for it was just written.
+    // The last state, unless a line already showed it (the same state may be reported twice).
     stop: () => {
-      if (shown !== latest) line();
+      if (shown?.done !== latest.done || shown.rows !== latest.rows) line();
     },
   };
 }

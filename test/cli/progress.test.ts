@@ -17,6 +17,15 @@ describe('progress without a terminal', () => {
     expect(lines[0]).toMatch(/^loading items: 2 rows, \d+ rows\/s, 100%\n$/);
   });
 
+  it('a state reported twice (the loader reports its last chunk again when it finishes) is printed once (strata load printed its last line twice)', () => {
+    const { stream, lines } = fakeStream();
+    const progress = startProgress('loading items', 10, stream);
+    progress.update(10, 2);
+    progress.update(10, 2);
+    progress.stop();
+    expect(lines).toHaveLength(1);
+  });
+
   it('stop prints the state reached since the last line', () => {
     const { stream, lines } = fakeStream();
     const progress = startProgress('exporting items', undefined, stream);
