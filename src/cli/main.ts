@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { strataVersion } from '../db/index.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
+import { migrateCommand } from './commands/migrate.js';
 import { explainCommand, topCommand } from './commands/observe.js';
 import { principalCommand, tokenCommand } from './commands/principals.js';
 import { serveCommand } from './commands/serve.js';
@@ -19,6 +20,7 @@ const program = new Command('strata')
 program.addCommand(serveCommand());
 program.addCommand(dbCommand());
 program.addCommand(softDeleteCommand());
+program.addCommand(migrateCommand());
 program.addCommand(loadCommand());
 program.addCommand(exportCommand());
 program.addCommand(explainCommand());

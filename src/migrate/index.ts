@@ -3,6 +3,8 @@ import './tables.js';
 export type { BackfillProgress } from './backfill.js';
 export { MIGRATE_ERROR_CODES } from './errors.js';
 export type { LedgerEntry } from './ledger.js';
+export { type LintFinding, lintSql, lockOf } from './lint.js';
+export { loadMigrations, MIGRATION_TEMPLATE, nextMigrationFile } from './load.js';
 export type { Blocker, LockPolicy } from './locks.js';
 export { versionSchema } from './names.js';
 export {
@@ -11,6 +13,7 @@ export {
   type ColumnDefinition,
   checksumOf,
   defineMigration,
+  isDeclarative,
   type Migration,
   type NamedMigration,
   type Operation,

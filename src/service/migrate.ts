@@ -1,24 +1,25 @@
-import { type Kysely, type MigrationProvider, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { ensureStrataSchema } from '../db/index.js';
-
-const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+import { migrateToLatest, type RunOptions } from '../migrate/index.js';
 
 export interface MigrationReport {
   readonly applied: readonly string[];
 }
 
 /**
- * Brings strata's own schema and then the service's schema up to date (Kysely's migrator: a lock table, one transaction per
- * migration). An interim runner until strata's online migrations exist.
+ * Brings strata's own schema and then the service's schema up to date with strata's migration
+ * engine: each pending migration is started and completed (a single instance has no previous
+ * version to keep serving). A database migrated by Kysely's Migrator is adopted as it is.
  *
  * @example
  * const { applied } = await migrateService(database.db);
  */
-export async function migrateService<DB>(db: Kysely<DB>): Promise<MigrationReport> {
+export async function migrateService<DB>(db: Kysely<DB>, options: RunOptions = {}): Promise<MigrationReport> {
   await ensureStrataSchema(db);
-  const migrator = new Migrator({ db: db as Kysely<unknown>, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { migrations: acted, error } = await migrateToLatest(db, migrations, options);
   if (error) throw error;
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  return { applied: [...new Set(acted.map((m) => m.name))] };
 }
+
+export { migrations as serviceMigrations };

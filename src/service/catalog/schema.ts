@@ -8,10 +8,10 @@ export interface ProductsTable {
   description: Generated<string>;
   price: bigint;
   currency: string;
-  stock: Generated<number>;
+  stock: ColumnType<bigint, number | bigint | undefined, number | bigint>;
   tags: Generated<string[]>;
   cost: bigint | null;
-  supplier_ref: string | null;
+  supplier_code: string | null;
   internal_notes: string | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;

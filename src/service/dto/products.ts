@@ -114,7 +114,7 @@ export const ProductOut = defineOutput('Product', productSchema, (row: ProductRo
   description: row.description,
   price: row.price,
   currency: row.currency,
-  stock: row.stock,
+  stock: Number(row.stock),
   tags: row.tags,
   created_at: row.created_at,
   updated_at: row.updated_at,
