@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { usePostgres } from '../support/postgres.js';
@@ -20,11 +21,7 @@ describe('strata migrate (CLI)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^0001_products {2}pending$/m);
     expect(result.stdout).toMatch(/^0006_products_stock_bigint {2}pending$/m);
-    const { rows } = await pg.database.db.executeQuery<{ n: number }>({
-      sql: "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'strata'",
-      parameters: [],
-      query: {} as never,
-    });
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'strata'`.execute(pg.database.db);
     expect(rows).toEqual([{ n: 0 }]);
   });
 
