@@ -19,8 +19,10 @@ describe('strata serve shutdown', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sku: 'DRAIN-1', name: 'Drained', price: 100, currency: 'EUR' }),
       }).catch((err: unknown) => err);
+      // Watched from another session: inside the holder's transaction pg_stat_activity is read once and kept.
+      const watcher = await pg.rawClient();
       for (let tries = 0; ; tries++) {
-        const { rows } = await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
         if (rows[0]?.n === 1) break;
         if (tries > 1000) throw new Error('the request never reached the database');
         await new Promise((r) => setTimeout(r, 10));

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedServer } from '../../src/db/index.js';
+import { startPgBouncer } from './pgbouncer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string;
+    /** With STRATA_TEST_PGBOUNCER=1: the same server through a PgBouncer in transaction mode. */
+    postgresPoolerUrl: string | undefined;
     mariadbUrl: string | undefined;
     /** The S3 store the blob tests use (.ci/ceph-rgw start prints its settings), when one runs. */
     s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } | undefined;
@@ -40,10 +43,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
       : undefined,
   );
 
+  const pooler = process.env.STRATA_TEST_PGBOUNCER ?? '';
+  if (!['', '0', '1'].includes(pooler)) throw new Error(`STRATA_TEST_PGBOUNCER must be 1, 0 or unset (got "${pooler}")`);
+  const behindPooler = async (adminUrl: string): Promise<() => Promise<void>> => {
+    project.provide('postgresAdminUrl', adminUrl);
+    if (pooler !== '1') {
+      project.provide('postgresPoolerUrl', undefined);
+      return async () => undefined;
+    }
+    const bouncer = await startPgBouncer(adminUrl);
+    say(`STRATA_TEST_PGBOUNCER=1: test databases are reached through PgBouncer (transaction mode) on port ${bouncer.port}`);
+    project.provide('postgresPoolerUrl', bouncer.url);
+    return () => bouncer.stop();
+  };
+
   if (process.env.DATABASE_URL) {
     say(`using DATABASE_URL for PostgreSQL tests`);
-    project.provide('postgresAdminUrl', process.env.DATABASE_URL);
-    return async () => undefined;
+    return behindPooler(process.env.DATABASE_URL);
   }
   const home = await mkdtemp(join(tmpdir(), 'strata-test-'));
   await chmod(home, 0o755);
@@ -55,8 +71,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const started = await server.start('process');
   say(`started a throwaway embedded PostgreSQL on port ${started.port}`);
-  project.provide('postgresAdminUrl', started.url);
+  const stopPooler = await behindPooler(started.url);
   return async () => {
+    await stopPooler();
     await server.stop();
     await rm(home, { recursive: true, force: true });
   };

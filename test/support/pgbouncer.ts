@@ -96,8 +96,12 @@ export async function startPgBouncer(upstreamUrl: string, options: PgBouncerOpti
       listen_addr: '127.0.0.1',
       listen_port: port,
       unix_socket_dir: '',
-      auth_type: 'trust',
+      // Any role of the server logs in: PgBouncer looks roles up with its default auth_query as the
+      // URL's user. Without a password (a trust server) clients are trusted; with one, they prove it
+      // with SCRAM, which PgBouncer then reuses towards the server.
+      auth_type: password ? 'scram-sha-256' : 'trust',
       auth_file: join(dir, 'userlist.txt'),
+      auth_user: user,
       admin_users: user,
       pool_mode: 'transaction',
       max_client_conn: 2000,

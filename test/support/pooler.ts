@@ -59,6 +59,8 @@ export const STRATA_SETTINGS = [
   'strata.actor',
   'strata.request_id',
   'strata.principal',
+  'strata.principal_admin',
+  'role',
   'strata.erase_history',
   'statement_timeout',
   'lock_timeout',

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { type Database, openPostgres, type PoolOptions, quoteIdent } from '../../src/db/index.js';
 
 export interface TestDatabase {
-  /** URL of this file's own database. */
+  /** URL of this file's own database (through PgBouncer when the run has STRATA_TEST_PGBOUNCER=1). */
   readonly url: string;
+  /** The same database on the server itself, never through a pooler (for session-level work). */
+  readonly directUrl: string;
   /** An open strata Database on it (closed after the file). */
   readonly database: Database;
   /** A raw node-postgres client on the same database, like psql would be. */
@@ -34,7 +36,9 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
  */
 export function usePostgres(pool: Partial<PoolOptions> = {}): TestDatabase {
   const name = `strata_t_${randomBytes(6).toString('hex')}`;
-  const url = withDatabase(inject('postgresAdminUrl'), name);
+  const directUrl = withDatabase(inject('postgresAdminUrl'), name);
+  const pooler = inject('postgresPoolerUrl');
+  const url = pooler ? withDatabase(pooler, name) : directUrl;
   const clients: pg.Client[] = [];
   let database: Database | undefined;
   beforeAll(async () => {
@@ -48,6 +52,7 @@ export function usePostgres(pool: Partial<PoolOptions> = {}): TestDatabase {
   });
   return {
     url,
+    directUrl,
     get database(): Database {
       if (!database) throw new Error('usePostgres: the database is ready only inside tests and hooks');
       return database;
