@@ -110,7 +110,7 @@ describe('bad input gets a 4xx problem naming the field and writes nothing', () 
     expect(badTag.json().errors[0]).toMatchObject({ field: 'if-match', in: 'header' });
   });
 
-  it('a value of the wrong type is described as such, never as "is required" (was "is required" for price 1.5, price "100", description null, revert version "1"; 1e300 was "not a fraction")', async () => {
+  it('#20.9: a value of the wrong type is described as such, never as "is required" (was "is required" for price 1.5, price "100", description null, revert version "1"; 1e300 was "not a fraction")', async () => {
     const messages = async (method: 'POST' | 'PATCH', url: string, payload: string, headers: Record<string, string> = {}) => {
       const res = await svc.request({ method, url, headers: { ...json, ...headers }, payload });
       expect(res.statusCode, res.body).toBe(400);

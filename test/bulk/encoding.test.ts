@@ -10,7 +10,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const reads = (bytes: Buffer, size: number) =>
   Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
 
-describe('text encoding of bulk sources', () => {
+describe('text encoding of bulk sources (#20.17)', () => {
   let db: Kysely<unknown>;
   beforeAll(async () => {
     db = pg.database.db;

@@ -12,7 +12,7 @@ async function create(overrides: Record<string, unknown> = {}) {
 const get = async (id: string) => svc.request({ method: 'GET', url: `/products/${id}` });
 
 describe('Idempotency-Key on POST /products/:id/restore and /revert', () => {
-  it('restore with an Idempotency-Key restores the product (was 404 PRODUCT_NOT_FOUND and the product stayed deleted)', async () => {
+  it('#20.4: restore with an Idempotency-Key restores the product (was 404 PRODUCT_NOT_FOUND and the product stayed deleted)', async () => {
     const p = await create();
     expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}` })).statusCode).toBe(204);
     const restored = await svc.request({ method: 'POST', url: `/products/${p.id}/restore`, headers: { 'idempotency-key': `rs-${p.id}` } });
@@ -29,7 +29,7 @@ describe('Idempotency-Key on POST /products/:id/restore and /revert', () => {
     ]);
   });
 
-  it('revert with an Idempotency-Key answers the reverted version (was the stale version-2 body and ETag "2", and so was its replay)', async () => {
+  it('#20.5: revert with an Idempotency-Key answers the reverted version (was the stale version-2 body and ETag "2", and so was its replay)', async () => {
     const p = await create({ name: 'First' });
     await svc.request({ method: 'PATCH', url: `/products/${p.id}`, headers: { 'if-match': '"1"' }, payload: { name: 'Second' } });
     const key = { 'idempotency-key': `rv-${p.id}` };
@@ -56,7 +56,7 @@ describe('Idempotency-Key on POST /products/import', () => {
     });
   const bySku = async (sku: string) => (await svc.request({ method: 'GET', url: `/products?q=${sku}` })).json().items[0];
 
-  it('a repeated import with the same key is replayed, not imported again (was imported twice, no Idempotent-Replayed)', async () => {
+  it('#20.6: a repeated import with the same key is replayed, not imported again (was imported twice, no Idempotent-Replayed)', async () => {
     const tag = `r${Date.now().toString(36)}`;
     const first = await importCsv(`imp-${tag}`, csv(tag));
     expect([first.statusCode, first.json(), first.headers['idempotent-replayed']]).toEqual([200, { rows: 2 }, undefined]);
@@ -67,7 +67,7 @@ describe('Idempotency-Key on POST /products/import', () => {
     expect(await bySku(`IK-1-${tag}`)).toMatchObject({ name: 'Edited since', version: 2 });
   });
 
-  it('an import key reused with another body, or a POST /products key reused on import, is a 422 that writes nothing (was 200)', async () => {
+  it('#20.6: an import key reused with another body, or a POST /products key reused on import, is a 422 that writes nothing (was 200)', async () => {
     const tag = `m${Date.now().toString(36)}`;
     expect((await importCsv(`imp-${tag}`, csv(tag))).statusCode).toBe(200);
     const before = await svc.rowCount();

@@ -13,7 +13,7 @@ const skus = async (prefix: string) =>
     p.name,
   ]);
 
-describe('POST /products/import: text encoding', () => {
+describe('POST /products/import: text encoding (#20.17)', () => {
   it('a CSV or NDJSON body that starts with a UTF-8 byte-order mark is imported (was "sku is required", "\\ufeffsku is not a known field")', async () => {
     const csv = await importBytes(CSV, Buffer.concat([BOM, Buffer.from('sku,name,price,currency\nBOM-C-1,Grüße,100,EUR\n')]));
     expect([csv.statusCode, csv.body]).toEqual([200, '{"rows":1}']);

@@ -233,7 +233,7 @@ describe('catalog history', () => {
 });
 
 describe('revert and If-Match', () => {
-  it('revert honours If-Match: a stale version is a 412 with the current ETag and writes nothing (was 200: revert ignored If-Match)', async () => {
+  it('#20.7: revert honours If-Match: a stale version is a 412 with the current ETag and writes nothing (was 200: revert ignored If-Match)', async () => {
     const p = await create({ name: 'One' });
     for (const name of ['Two', 'Three']) {
       const version = (await svc.request({ method: 'GET', url: `/products/${p.id}` })).json().version;
@@ -255,7 +255,7 @@ describe('revert and If-Match', () => {
 });
 
 describe('body-less routes and Content-Type: application/json', () => {
-  it('DELETE and POST restore with Content-Type: application/json and no body succeed (was 400 MALFORMED_JSON "Body cannot be empty")', async () => {
+  it('#20.11: DELETE and POST restore with Content-Type: application/json and no body succeed (was 400 MALFORMED_JSON "Body cannot be empty")', async () => {
     const p = await create();
     const json = { 'content-type': 'application/json' };
     const deleted = await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: json });
@@ -274,7 +274,7 @@ describe('body-less routes and Content-Type: application/json', () => {
     expect([patch.statusCode, patch.json().code]).toEqual([400, 'MALFORMED_JSON']);
   });
 
-  it("an empty body of any type (curl -d '' sends a form type) is accepted where no body is taken; a route with a body still answers 415", async () => {
+  it("#20.11: an empty body of any type (curl -d '' sends a form type) is accepted where no body is taken; a route with a body still answers 415", async () => {
     const p = await create();
     const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' };
     expect((await svc.request({ method: 'DELETE', url: `/products/${p.id}`, headers: form })).statusCode).toBe(204);
