@@ -50,6 +50,15 @@ export interface AttachInput extends IngestOptions {
   readonly beforeCommit?: (trx: Transaction<unknown>, attachment: AttachmentRecord) => Promise<void>;
 }
 
+/** What one backend holds. */
+export interface BackendStats {
+  readonly backend: BackendName;
+  readonly blobs: number;
+  readonly bytes: number;
+  readonly attachments: number;
+  readonly unused: number;
+}
+
 /** An attachment just made; `deduplicated` when its bytes were stored already. */
 export interface Attached extends AttachmentRecord {
   readonly deduplicated: boolean;
@@ -75,6 +84,8 @@ export interface BlobStore {
   list(owner: Owner, role?: string): Promise<AttachmentRecord[]>;
   /** A blob's bytes (or a range), verified block by block as they stream; rejects with BLOB_CORRUPT or BLOB_MISSING before the first byte. */
   open(blob: BlobRecord, range?: ByteRange): Promise<Readable>;
+  /** Blobs, bytes and attachments per backend (`unused`: blobs no attachment uses, which gc collects after its grace period). */
+  stats(): Promise<BackendStats[]>;
   /** Closes the backends (the database stays open). */
   close(): Promise<void>;
 }
@@ -210,6 +221,15 @@ export function createBlobStore<DB>(database: Kysely<DB>, options: BlobStoreOpti
       return rows.map(attachmentFromRow);
     },
     open: (blob, range) => openVerified(backend(blob.backend), blob, range),
+    async stats() {
+      await ready();
+      const { rows } = await sql<{ backend: BackendName; blobs: number; bytes: string; attachments: number; unused: number }>`
+        SELECT b.backend, count(*)::int AS blobs, coalesce(sum(b.size), 0)::text AS bytes,
+               coalesce(sum(a.n), 0)::int AS attachments, (count(*) FILTER (WHERE a.n IS NULL))::int AS unused
+          FROM ${sql.raw(BLOBS)} b LEFT JOIN (SELECT blob_id, count(*) AS n FROM ${sql.raw(ATTACHMENTS)} GROUP BY blob_id) a ON a.blob_id = b.id
+         GROUP BY b.backend ORDER BY b.backend`.execute(db);
+      return rows.map((r) => ({ ...r, bytes: Number(r.bytes) }));
+    },
     async close() {
       await Promise.all(backends.map((b) => b.close?.()));
     },

@@ -1,11 +1,21 @@
 import type { Kysely } from 'kysely';
-import { connect } from '../db/index.js';
+import { connect, type Database } from '../db/index.js';
 
 /** Runs `work` against the configured database (DATABASE_URL or the embedded server), then closes it. */
 export async function withDb(work: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
   const conn = await connect();
   try {
     await work(conn.database.db);
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Like `withDb`, with the whole Database handle (engine, pool) for capabilities that need more than Kysely. */
+export async function withDatabase(work: (database: Database) => Promise<void>): Promise<void> {
+  const conn = await connect();
+  try {
+    await work(conn.database);
   } finally {
     await conn.close();
   }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { strataVersion } from '../db/index.js';
+import { blobsCommand } from './commands/blobs.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -27,4 +28,5 @@ program.addCommand(explainCommand());
 program.addCommand(topCommand());
 program.addCommand(principalCommand());
 program.addCommand(tokenCommand());
+program.addCommand(blobsCommand());
 program.parseAsync(process.argv).catch(fail);

@@ -10,13 +10,13 @@ export interface Progress {
  * Progress for long work: a bar with rows, rows/s and ETA on a terminal (when the total is known),
  * else one log line per second and a last one, so CI logs and pipes stay readable.
  */
-export function startProgress(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startProgress(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr, unit = 'rows'): Progress {
   const started = Date.now();
   const rate = (rows: number) => Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000));
   if (stream.isTTY && total !== undefined && total > 0) {
     const bar = new SingleBar(
       {
-        format: `${label} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | {rows} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
         stream,
         hideCursor: true,
         barCompleteChar: '#',
@@ -39,7 +39,7 @@ export function startProgress(label: string, total: number | undefined, stream: 
     const fraction = total ? latest.done / total : undefined;
     const elapsed = (Date.now() - started) / 1000;
     const eta = fraction && fraction > 0 && fraction < 1 ? `, ETA ${Math.ceil((elapsed / fraction) * (1 - fraction))} s` : '';
-    stream.write(`${label}: ${latest.rows} rows, ${r} rows/s${fraction !== undefined ? `, ${Math.floor(fraction * 100)}%` : ''}${eta}\n`);
+    stream.write(`${label}: ${latest.rows} ${unit}, ${r} ${unit}/s${fraction !== undefined ? `, ${Math.floor(fraction * 100)}%` : ''}${eta}\n`);
   };
   return {
     update: (done, rows = done) => {
