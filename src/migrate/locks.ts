@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { isStrataError, StrataError } from '../db/index.js';
 import { MIGRATION_LOCK_WAITS } from './metrics.js';
-import { parseStatements, walk } from './parser.js';
+import { parseStatements } from './parser.js';
 
 /** A session that holds a lock the migration waited for. */
 export interface Blocker {
@@ -38,11 +38,15 @@ export function relationsOf(statements: readonly string[]): string[] {
     } catch {
       continue;
     }
-    for (const node of walk(parsed.map((p) => p.stmt))) {
-      if (node.type !== 'RangeVar') continue;
-      const { schemaname, relname } = node.value as { schemaname?: string; relname: string };
-      names.add(schemaname ? `${schemaname}.${relname}` : relname);
-    }
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (node === null || typeof node !== 'object') return;
+      const { schemaname, relname } = node as { schemaname?: string; relname?: unknown };
+      // libpg_query writes a statement's RangeVar inline (`relation: { relname, … }`), not under a type key.
+      if (typeof relname === 'string') names.add(schemaname ? `${schemaname}.${relname}` : relname);
+      for (const value of Object.values(node)) visit(value);
+    };
+    visit(parsed.map((p) => p.stmt));
   }
   return [...names];
 }

@@ -189,6 +189,7 @@ export function startMigration<DB>(db: Kysely<DB>, migrations: readonly NamedMig
       withRunnerLock(db, options, async (session) => {
         const s = session as Kysely<unknown>;
         let state = await pending(s, migrations);
+        if (state.active && state.active.state !== 'starting' && state.next.length === 0) return { migrations: acted };
         if (state.active && state.active.state !== 'starting') {
           throw new StrataError('MIGRATION_STATE', `${state.active.name} is in progress: complete or roll it back first`);
         }
