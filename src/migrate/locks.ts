@@ -39,7 +39,10 @@ export function relationsOf(statements: readonly string[]): string[] {
       continue;
     }
     const visit = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(visit);
+      if (Array.isArray(node)) {
+        for (const item of node) visit(item);
+        return;
+      }
       if (node === null || typeof node !== 'object') return;
       const { schemaname, relname } = node as { schemaname?: string; relname?: unknown };
       // libpg_query writes a statement's RangeVar inline (`relation: { relname, … }`), not under a type key.

@@ -61,8 +61,12 @@ describe('a blocking session', () => {
     expect(waits.length).toBeGreaterThan(10);
     // Each write waits at most one lock_timeout (200 ms) behind a queued ALTER, plus scheduling slack.
     expect(Math.max(...waits)).toBeLessThan(200 + 800);
-    expect((await sql`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'r2' AND column_name = 'note'`.execute(db)).rows).toEqual([
-      { n: 1 },
-    ]);
+    expect(
+      (
+        await sql`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'r2' AND column_name = 'note'`.execute(
+          db,
+        )
+      ).rows,
+    ).toEqual([{ n: 1 }]);
   });
 });
