@@ -19,7 +19,7 @@ export interface BenchReport {
   readonly database: string;
 }
 
-function machine(): string {
+export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}-${process.arch}`;
 }
