@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, StrataError } from '../db/index.js';
 import { BACKEND_NAMES, type BackendName, type BlobBackend } from './backend.js';
@@ -28,17 +29,34 @@ export function loadBlobsConfig(env: NodeJS.ProcessEnv = process.env): BlobsConf
     throw new StrataError('CONFIG_INVALID', `STRATA_BLOBS must be one of ${BACKEND_NAMES.join(', ')} (got "${raw}")`);
   const writeTo = raw as BackendName;
   const bucket = env.STRATA_S3_BUCKET;
+  const invalid = (message: string) => new StrataError('CONFIG_INVALID', message);
+  // S3's bucket naming rules (3-63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit).
+  if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw invalid(`STRATA_S3_BUCKET must be an S3 bucket name: 3-63 of a-z, 0-9, '.' and '-' (got "${bucket}")`);
+  const endpoint = env.STRATA_S3_ENDPOINT;
+  if (endpoint && !/^https?:$/.test(URL.parse(endpoint)?.protocol ?? ''))
+    throw invalid(`STRATA_S3_ENDPOINT must be an http:// or https:// URL (got "${endpoint}")`);
+  const region = env.STRATA_S3_REGION;
+  if (region && !/^[a-z0-9-]{1,64}$/.test(region)) throw invalid(`STRATA_S3_REGION must be a region name such as us-east-1 (got "${region}")`);
+  const prefix = env.STRATA_S3_PREFIX;
+  if (prefix && (prefix.startsWith('/') || prefix.split('/').includes('..')))
+    throw invalid(`STRATA_S3_PREFIX must be a relative key prefix without '..' (got "${prefix}")`);
+  const dir = env.STRATA_BLOBS_DIR;
+  if (dir) {
+    const kind = statSync(dir, { throwIfNoEntry: false });
+    if (kind && !kind.isDirectory()) throw invalid(`STRATA_BLOBS_DIR must be a folder (got "${dir}", which is a file)`);
+  }
   if (writeTo === 's3' && !bucket)
     throw new StrataError('CONFIG_INVALID', 'STRATA_BLOBS=s3 needs STRATA_S3_BUCKET (and STRATA_S3_ENDPOINT for a store other than AWS)');
   const s3: S3BackendOptions | undefined = bucket
     ? {
         bucket,
-        ...(env.STRATA_S3_ENDPOINT ? { endpoint: env.STRATA_S3_ENDPOINT } : {}),
-        ...(env.STRATA_S3_REGION ? { region: env.STRATA_S3_REGION } : {}),
-        ...(env.STRATA_S3_PREFIX ? { prefix: env.STRATA_S3_PREFIX } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...(region ? { region } : {}),
+        ...(prefix ? { prefix } : {}),
       }
     : undefined;
-  return { writeTo, dir: env.STRATA_BLOBS_DIR || join(env.STRATA_HOME || '.strata', 'blobs'), ...(s3 ? { s3 } : {}) };
+  return { writeTo, dir: dir || join(env.STRATA_HOME || '.strata', 'blobs'), ...(s3 ? { s3 } : {}) };
 }
 
 /**

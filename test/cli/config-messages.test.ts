@@ -11,7 +11,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 function readmeVariables(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
-  return [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*)/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((v) => v[1] ?? ''));
+  return [...table.matchAll(/^\| (`[A-Z0-9_]+`(?: \/ `[A-Z0-9_]+`)*)/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((v) => v[1] ?? ''));
 }
 
 /** Variables the program reads (by name in src/), so the table cannot silently miss one. */
@@ -23,7 +23,7 @@ function variablesReadBySource(): string[] {
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts')) {
         const text = readFileSync(path, 'utf8');
-        for (const m of text.matchAll(/env\.([A-Z][A-Z_]+)|env, '([A-Z][A-Z_]+)'/g)) names.add(m[1] ?? m[2] ?? '');
+        for (const m of text.matchAll(/env\.([A-Z][A-Z0-9_]+)|env, '([A-Z][A-Z0-9_]+)'/g)) names.add(m[1] ?? m[2] ?? '');
       }
     }
   };
@@ -62,6 +62,12 @@ const invalid = (): Record<string, string> => ({
   HOST: 'exa_mple',
   LOG_LEVEL: 'loud',
   LOG_FORMAT: 'yaml',
+  STRATA_BLOBS: 'tape',
+  STRATA_BLOBS_DIR: aFile,
+  STRATA_S3_BUCKET: 'Media_Bucket',
+  STRATA_S3_ENDPOINT: 'ftp://store',
+  STRATA_S3_REGION: 'eu west',
+  STRATA_S3_PREFIX: '../up',
 });
 
 describe('configuration messages (#20 point 12)', () => {

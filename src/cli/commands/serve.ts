@@ -10,6 +10,8 @@ async function run(opts: { port?: number; host?: string }): Promise<void> {
   const say = (line: string) => process.stderr.write(`strata: ${line}\n`);
   const config = loadConfig();
   const listen = loadServiceConfig();
+  // The blob settings are checked before anything starts, so a wrong one is a one-line refusal.
+  (await import('../../blobs/index.js')).loadBlobsConfig();
   // The HTTP stack is loaded only by the command that serves: other commands start lighter.
   const { logSettings, serve } = await import('../../service/index.js');
   const service = await serve({
