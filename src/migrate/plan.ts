@@ -10,6 +10,8 @@ import { columnOf, createdTable, livePredicate, loadTable, physicalOf, rel, type
 /** Steps gathered per phase and per kind, laid out in a fixed order once every operation is seen. */
 interface Draft {
   readonly expand: Step[];
+  /** NOT NULL checks (NOT VALID) on columns the sync trigger fills: added once the trigger runs, else an old version's write between the two is refused. */
+  readonly guards: Step[];
   readonly validate: Step[];
   readonly indexes: Step[];
   readonly contract: Map<string, string[]>;
@@ -60,6 +62,7 @@ class Planner<DB> {
   private readonly tables = new Map<string, TableWork>();
   readonly draft: Draft = {
     expand: [],
+    guards: [],
     validate: [],
     indexes: [],
     contract: new Map(),
@@ -103,7 +106,7 @@ class Planner<DB> {
   private notNullViaCheck(work: TableWork, column: string, finalName: string): void {
     const check = notNullCheck(work.base, finalName);
     const base = this.base(work);
-    this.draft.expand.push(
+    this.draft.guards.push(
       ddl(`NOT NULL on ${work.table}.${finalName}, not yet validated`, [
         `ALTER TABLE ${base} ADD CONSTRAINT ${q(check)} CHECK (${q(column)} IS NOT NULL) NOT VALID`,
       ]),
@@ -481,7 +484,7 @@ class Planner<DB> {
         );
       }
     }
-    start.push(...this.draft.validate, ...this.draft.indexes);
+    start.push(...this.draft.guards, ...this.draft.validate, ...this.draft.indexes);
     start.push({ kind: 'views', description: `publish version schema ${version}`, schema: this.schema, version, tables: this.works.map(tableView) });
     complete.push(...this.draft.contractLate, ...this.draft.contractIndexes);
     complete.push({ kind: 'views', description: `refresh version schema ${version}`, schema: this.schema, version, tables: [] });

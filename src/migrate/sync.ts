@@ -28,6 +28,11 @@ function insertCondition(a: SyncAssignment): string {
 
 function updateCondition(a: SyncAssignment): string {
   if (a.direction === 'fill') return `NEW.${q(a.target)} IS NULL`;
+  // A row the backfill has not reached yet (its new column still NULL) is filled by any update, even one
+  // leaving the old columns as they were: otherwise the new column's NOT NULL check (NOT VALID, but
+  // checked on every write) refuses an old version's update that rewrites a value unchanged.
+  if (a.direction === 'up')
+    return `((${changed(a.reads)}) AND NEW.${q(a.target)} IS NOT DISTINCT FROM OLD.${q(a.target)}) OR (NEW.${q(a.target)} IS NULL AND OLD.${q(a.target)} IS NULL)`;
   return `(${changed(a.reads)}) AND NEW.${q(a.target)} IS NOT DISTINCT FROM OLD.${q(a.target)}`;
 }
 
