@@ -7,6 +7,7 @@ import { usePostgres } from '../support/postgres.js';
 
 const pg = usePostgres();
 const BIN = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -39,6 +40,40 @@ describe('service logs', () => {
     const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; req?: { url: string }; res?: { statusCode: number } });
     expect(records.some((r) => r.req?.url === '/products/not-a-uuid')).toBe(true);
     expect(records.some((r) => r.res?.statusCode === 400)).toBe(true);
+  });
+
+  it('`npm start --silent`, piped as the docs say: stdout is JSON only (without --silent npm writes its own banner there first)', async () => {
+    const port = await freePort();
+    const { DATABASE_URL: _omit, ...env } = process.env;
+    // Its own process group, as a shell runs a pipeline: Ctrl-C signals npm and strata alike.
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...env, DATABASE_URL: pg.url, PORT: String(port), LOG_LEVEL: 'info', LOG_FORMAT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilUp(url);
+    await fetch(`${url}/products/not-a-uuid`);
+    for (let i = 0; i < 100 && !stdout.includes('"statusCode":400'); i++) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-(child.pid as number), 'SIGINT');
+    // npm itself ends by the signal; 'close' waits for strata too, which holds the pipes.
+    await exited;
+    expect(stderr).toContain('strata: stopped');
+    const records = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { req?: { url: string } });
+    expect(records.some((r) => r.req?.url === '/products/not-a-uuid')).toBe(true);
   });
 
   it.skipIf(!hasScript)('on a terminal: one readable line per request, no JSON; Ctrl-C stops it cleanly', async () => {
