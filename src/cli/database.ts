@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
 import { connect, type Database } from '../db/index.js';
 
-/** Runs `work` against the configured database (DATABASE_URL or the embedded server), then closes it. */
-export async function withDb(work: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` against the configured database (DATABASE_URL or the embedded server), then closes it.
+ * With `session`, on STRATA_DIRECT_URL's server when set (work a transaction-mode pooler cannot carry).
+ */
+export async function withDb(work: (db: Kysely<unknown>) => Promise<void>, options: { readonly session?: boolean } = {}): Promise<void> {
   const conn = await connect();
   try {
-    await work(conn.database.db);
+    if (options.session) await conn.withSession((database) => work(database.db));
+    else await work(conn.database.db);
   } finally {
     await conn.close();
   }

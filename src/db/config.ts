@@ -23,6 +23,11 @@ export interface PoolOptions {
 export interface StrataConfig {
   /** External PostgreSQL; when absent strata runs its embedded server. */
   readonly databaseUrl?: string;
+  /**
+   * The PostgreSQL server itself (`STRATA_DIRECT_URL`), for work that needs a session of its own
+   * (the migration runner) when `databaseUrl` points at a transaction-mode pooler such as PgBouncer.
+   */
+  readonly directUrl?: string;
   /** MariaDB, when set. */
   readonly mariadbUrl?: string;
   /** Folder for local state (`STRATA_HOME`, default `.strata`). */
@@ -108,10 +113,12 @@ function url(env: NodeJS.ProcessEnv, name: string, schemes: readonly string[]): 
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StrataConfig {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres', 'postgresql']);
+  const directUrl = url(env, 'STRATA_DIRECT_URL', ['postgres', 'postgresql']);
   const mariadbUrl = url(env, 'MARIADB_URL', ['mysql', 'mariadb']);
   const embeddedPort = integer(env, 'STRATA_PG_PORT', 1, 65535);
   return {
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(directUrl ? { directUrl } : {}),
     ...(mariadbUrl ? { mariadbUrl } : {}),
     ...(embeddedPort !== undefined ? { embeddedPort } : {}),
     home: folder(env, 'STRATA_HOME') ?? '.strata',

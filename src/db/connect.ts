@@ -10,6 +10,12 @@ export interface Connection<DB> {
   readonly source: 'external' | 'embedded' | 'embedded-daemon';
   /** The URL with its password hidden, for logs and messages. */
   readonly safeUrl: string;
+  /**
+   * Runs `work` on a database whose connections are sessions of their own, for what a
+   * transaction-mode pooler cannot carry (the migration runner): the server at STRATA_DIRECT_URL
+   * when it is set (opened for the call, closed after), else this connection's own database.
+   */
+  withSession<T>(work: (database: Database<DB>) => Promise<T>): Promise<T>;
   /** Closes the pool, then leaves the embedded server: the last strata process using it stops it (unless `strata db start` keeps it up). */
   close(): Promise<void>;
 }
@@ -25,6 +31,18 @@ export function redactUrl(url: string): string {
   }
 }
 
+function sessionRunner<DB>(config: StrataConfig, own: () => Database<DB>) {
+  return async <T>(work: (database: Database<DB>) => Promise<T>): Promise<T> => {
+    if (!config.directUrl) return work(own());
+    const direct = await openPostgres<DB>(config.directUrl, { ...config.pool, max: 2 });
+    try {
+      return await work(direct);
+    } finally {
+      await direct.close();
+    }
+  };
+}
+
 /**
  * Connects as configured: DATABASE_URL when set, else the embedded PostgreSQL under
  * `<STRATA_HOME>/pg`: started here, or shared when it already runs (for `strata db start` or
@@ -37,7 +55,13 @@ export function redactUrl(url: string): string {
 export async function connect<DB>(config: StrataConfig = loadConfig(), notice?: (line: string) => void): Promise<Connection<DB>> {
   if (config.databaseUrl) {
     const database = await openPostgres<DB>(config.databaseUrl, config.pool);
-    return { database, source: 'external', safeUrl: redactUrl(config.databaseUrl), close: () => database.close() };
+    return {
+      database,
+      source: 'external',
+      safeUrl: redactUrl(config.databaseUrl),
+      withSession: sessionRunner(config, () => database),
+      close: () => database.close(),
+    };
   }
   const server = new EmbeddedServer({
     home: config.home,
@@ -62,6 +86,7 @@ export async function connect<DB>(config: StrataConfig = loadConfig(), notice?: 
     database,
     source: started.daemon ? 'embedded-daemon' : 'embedded',
     safeUrl: redactUrl(started.url),
+    withSession: sessionRunner(config, () => database),
     close: async () => {
       await database.close();
       await release();

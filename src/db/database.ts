@@ -27,6 +27,8 @@ export interface Database<DB = unknown> {
   readonly engine: Engine;
   readonly db: Kysely<DB>;
   readonly capabilities: DialectCapabilities;
+  /** True when a pooler (PgBouncer) sits between strata and the server: no session state survives a transaction (see `behindPooler`). */
+  readonly pooled: boolean;
   readonly state: DatabaseState;
   poolStats(): PoolStats;
   /** Runs `SELECT 1`; rejects with a StrataError when the database does not answer within `timeoutMs`. */
@@ -42,6 +44,7 @@ export interface DatabaseParts<DB> {
   readonly engine: Engine;
   readonly db: Kysely<DB>;
   readonly capabilities: DialectCapabilities;
+  readonly pooled: boolean;
   poolStats(): PoolStats;
   connectRaw?(): Promise<pg.PoolClient>;
 }

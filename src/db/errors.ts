@@ -22,6 +22,7 @@ export interface StrataErrorCodes {
   EMBEDDED_NOT_RUNNING: 'db';
   PORT_IN_USE: 'db';
   NOT_FOUND: 'db';
+  SESSION_REQUIRED: 'db';
 }
 
 export type StrataErrorCode = keyof StrataErrorCodes;
@@ -126,6 +127,7 @@ defineErrorCodes('db', {
   EMBEDDED_NOT_RUNNING: { description: 'the embedded server is not running' },
   PORT_IN_USE: { description: 'a port to listen on is taken' },
   NOT_FOUND: { status: 404, description: 'the row, table or object does not exist' },
+  SESSION_REQUIRED: { description: 'work that needs a database session of its own was given a connection through a pooler; set STRATA_DIRECT_URL' },
 });
 
 /** Where in a caller's input an error is (a bulk load's line, for example). */

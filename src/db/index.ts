@@ -48,6 +48,7 @@ export { strataVersion } from './package-version.js';
 export { freePort, isPortFree, listenProblem } from './ports.js';
 export { openPostgres } from './postgres.js';
 export { quoteIdent, quoteQualified } from './quote.js';
+export { behindPooler, sessionRequired } from './session.js';
 export { RETRYABLE_CODES, type RetryInfo, type TransactionOptions, withTransaction } from './transaction.js';
 export { translateMariaDbError } from './translate-mariadb.js';
 export { translatePostgresError } from './translate-postgres.js';

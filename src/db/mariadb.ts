@@ -60,6 +60,7 @@ export async function openMariaDb<DB>(url: string, options: Partial<PoolOptions>
     const internals = pool as unknown as PoolInternals;
     return databaseHandle({
       engine: 'mariadb',
+      pooled: false,
       db,
       capabilities,
       poolStats: () => {

@@ -6,6 +6,7 @@ import { type Database, databaseHandle } from './database.js';
 import type { ErrorPhase, StrataError } from './errors.js';
 import { rememberCapabilities } from './introspect/index.js';
 import { postgresVersion } from './introspect/postgres.js';
+import { detectPooler, rememberPooler } from './session.js';
 import { applyStatementTimeout } from './statement-timeout.js';
 import { translatePostgresError } from './translate-postgres.js';
 import { TranslatingDialect } from './translating-dialect.js';
@@ -59,10 +60,13 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   try {
     const capabilities = await postgresVersion(db);
     rememberCapabilities(db, capabilities);
+    const pooled = await detectPooler(pool).catch((err: unknown) => Promise.reject(translatePostgresError(err, 'connect')));
+    rememberPooler(db, pooled);
     return databaseHandle({
       engine: 'postgres',
       db,
       capabilities,
+      pooled,
       poolStats: () => ({ max: settings.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       connectRaw: () => pool.connect().catch((err: unknown) => Promise.reject(translatePostgresError(err, 'connect'))),
     });

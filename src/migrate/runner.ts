@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { ensureStrataSchema, isStrataError, StrataError, withTransaction } from '../db/index.js';
+import { behindPooler, ensureStrataSchema, isStrataError, StrataError, sessionRequired, withTransaction } from '../db/index.js';
 import type { BackfillOptions, BackfillProgress } from './backfill.js';
 import { executeStep } from './execute.js';
 import { adoptKyselyLedger, type LedgerEntry, readLedger } from './ledger.js';
@@ -39,6 +39,9 @@ const RUNNER_LOCK = 'strata.migrate.runner';
  * index build of the runner that holds it waits for every running statement: a deadlock).
  */
 async function withRunnerLock<DB, T>(db: Kysely<DB>, options: RunOptions, work: (session: Kysely<DB>) => Promise<T>): Promise<T> {
+  // Through a transaction-mode pooler the lock would stay on whichever server connection took it,
+  // the session timeouts would reach other clients, and the next statement may run elsewhere.
+  if (behindPooler(db)) throw sessionRequired('the migration runner (its lock, session timeouts and concurrent index builds)');
   await ensureStrataSchema(db);
   return db.connection().execute(async (session) => {
     for (;;) {

@@ -61,7 +61,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   observer.attach(connection.database.db);
   let app: FastifyInstance;
   try {
-    const { applied } = await migrateService(connection.database.db);
+    // The migration runner needs a session: STRATA_DIRECT_URL's server when DATABASE_URL is a pooler.
+    const { applied } = await connection.withSession((database) => migrateService(database.db));
     if (applied.length > 0) options.say?.(`applied migrations: ${applied.join(', ')}`);
     app = await buildApp({
       database: connection.database,

@@ -99,7 +99,7 @@ describe('/openapi.json', () => {
   it('the documented idempotency answers are the ones the service gives', async () => {
     const doc = await fetchDoc();
     const documented = (status: string) => problemCodes(doc.paths['/products']?.post, status);
-    await migrateService(pg.database.db);
+    await pg.withSession((d) => migrateService(d.db));
     const app = await buildApp({ database: pg.database, logger: false });
     try {
       const body = { sku: 'IDEM-DOC-1', name: 'a', price: 1, currency: 'EUR' };

@@ -13,7 +13,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 let dir: string;
 
 beforeAll(async () => {
-  await migrateService(pg.database.db);
+  await pg.withSession((d) => migrateService(d.db));
   dir = await mkdtemp(join(tmpdir(), 'strata-products-'));
 });
 afterAll(async () => {

@@ -32,7 +32,15 @@ function variablesReadBySource(): string[] {
 }
 
 /** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts, test/support/browser.ts), not by the program. */
-const TEST_RUN_ONLY = new Set(['STRATA_REQUIRE_MARIADB', 'STRATA_SOAK', 'STRATA_CHROMIUM', 'STRATA_REQUIRE_BROWSER']);
+const TEST_RUN_ONLY = new Set([
+  'STRATA_REQUIRE_MARIADB',
+  'STRATA_SOAK',
+  'STRATA_CHROMIUM',
+  'STRATA_REQUIRE_BROWSER',
+  'STRATA_TEST_PGBOUNCER',
+  'STRATA_REQUIRE_PGBOUNCER',
+  'STRATA_PGBOUNCER',
+]);
 
 let home: string;
 let aFile: string;
@@ -49,6 +57,7 @@ afterAll(async () => {
 const invalid = (): Record<string, string> => ({
   DATABASE_URL: 'not a url',
   MARIADB_URL: 'postgres://x',
+  STRATA_DIRECT_URL: 'mysql://x',
   STRATA_HOME: aFile,
   STRATA_PG_PORT: '70000',
   STRATA_POOL_MAX: 'ten',

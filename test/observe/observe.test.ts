@@ -33,7 +33,7 @@ describe('observability', () => {
     });
     // The schema is migrated on a pool of its own: the migration engine's many distinct statements
     // would otherwise take label values from the cap the label test measures.
-    const setup = await openPostgres(pg.url, { max: 2 });
+    const setup = await openPostgres(pg.directUrl, { max: 2 });
     await migrateService(setup.db);
     await setup.close();
     database = await openPostgres(pg.url, { observer: observer.observe, max: 5 });

@@ -30,7 +30,7 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    await migrateService(pg.database.db);
+    await pg.withSession((d) => migrateService(d.db));
     app = await buildApp({ database: pg.database, logger: false });
     origin = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchBrowser(executablePath);

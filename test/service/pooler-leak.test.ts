@@ -42,7 +42,7 @@ describePgBouncer('the service behind PgBouncer (transaction mode) leaves no ses
   let database: Database | undefined;
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
-    await migrateService(t.database.db);
+    await t.withSession((d) => migrateService(d.db));
     database = await openPostgres(pooler.urlOf(t.url), { max: CONCURRENT });
     app = await buildApp({ database, logger: false });
   });

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
 
@@ -22,11 +23,28 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliPr
   return startNode(BIN, args, env);
 }
 
+/**
+ * Behind the run's PgBouncer (STRATA_TEST_PGBOUNCER=1), a process given a test database through the
+ * pooler also gets the server's own address as STRATA_DIRECT_URL, as a deployment behind a
+ * transaction-mode pooler would (unless the test sets STRATA_DIRECT_URL itself, even to '').
+ */
+function withDirectUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const pooler = inject('postgresPoolerUrl');
+  if (!pooler || !env.DATABASE_URL || 'STRATA_DIRECT_URL' in env) return env;
+  const given = new URL(env.DATABASE_URL);
+  const through = new URL(pooler);
+  if (given.host !== through.host) return env;
+  const direct = new URL(inject('postgresAdminUrl'));
+  given.host = direct.host;
+  return { ...env, STRATA_DIRECT_URL: given.toString() };
+}
+
 /** Starts `node <script> <args>` (TypeScript through tsx) with the test's environment minus DATABASE_URL, plus `env`. */
 export function startNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const { DATABASE_URL: _omit, ...base } = process.env;
+  const { DATABASE_URL: _omit, STRATA_DIRECT_URL: _omitDirect, ...base } = process.env;
+  const extra = withDirectUrl(env);
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, script, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, [...loader, script, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...extra }, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   const listeners: (() => void)[] = [];

@@ -12,6 +12,11 @@ export interface TestDatabase {
   readonly database: Database;
   /** A raw node-postgres client on the same database, like psql would be. */
   rawClient(): Promise<pg.Client>;
+  /**
+   * Runs `work` on a database of sessions of their own (what STRATA_DIRECT_URL gives the migration
+   * runner): `database` itself, or, behind the run's PgBouncer, a pool on `directUrl` for the call.
+   */
+  withSession<T>(work: (database: Database) => Promise<T>): Promise<T>;
 }
 
 function withDatabase(url: string, name: string): string {
@@ -56,6 +61,15 @@ export function usePostgres(pool: Partial<PoolOptions> = {}): TestDatabase {
     get database(): Database {
       if (!database) throw new Error('usePostgres: the database is ready only inside tests and hooks');
       return database;
+    },
+    async withSession(work) {
+      if (url === directUrl) return work(this.database);
+      const direct = await openPostgres(directUrl, { max: 2 });
+      try {
+        return await work(direct);
+      } finally {
+        await direct.close();
+      }
     },
     async rawClient() {
       const client = new pg.Client({ connectionString: url });

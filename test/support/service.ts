@@ -17,7 +17,7 @@ export function useService(): TestService {
   const pg = usePostgres({ max: 20 });
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
-    await migrateService(pg.database.db);
+    await pg.withSession((d) => migrateService(d.db));
     app = await buildApp({ database: pg.database, logger: false });
   });
   afterAll(async () => {

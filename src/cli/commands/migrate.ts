@@ -66,21 +66,24 @@ function reporter(): { onEvent: (event: MigrationEvent) => void; stop: () => voi
 
 function runWith(phase: (db: Kysely<unknown>, list: readonly NamedMigration[], options: RunOptions) => Promise<RunResult>, verb: string) {
   return (flags: RunFlags) =>
-    withDb(async (db) => {
-      const list = await migrationsOf(flags.dir);
-      const report = reporter();
-      const result = await phase(db, list, {
-        lockTimeoutMs: flags.lockTimeout,
-        batchSize: flags.batchSize,
-        throttleMs: flags.throttle,
-        wait: flags.wait,
-        onEvent: report.onEvent,
-      });
-      report.stop();
-      for (const m of result.migrations) say(`${m.name}: ${m.phase === 'applied' ? 'applied' : `${m.phase} done`}`);
-      if (result.error) throw result.error;
-      if (result.migrations.length === 0) say(`nothing to ${verb}`);
-    }).catch(fail);
+    withDb(
+      async (db) => {
+        const list = await migrationsOf(flags.dir);
+        const report = reporter();
+        const result = await phase(db, list, {
+          lockTimeoutMs: flags.lockTimeout,
+          batchSize: flags.batchSize,
+          throttleMs: flags.throttle,
+          wait: flags.wait,
+          onEvent: report.onEvent,
+        });
+        report.stop();
+        for (const m of result.migrations) say(`${m.name}: ${m.phase === 'applied' ? 'applied' : `${m.phase} done`}`);
+        if (result.error) throw result.error;
+        if (result.migrations.length === 0) say(`nothing to ${verb}`);
+      },
+      { session: true },
+    ).catch(fail);
 }
 
 function runOptions(cmd: Command): Command {
