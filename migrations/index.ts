@@ -5,6 +5,7 @@ import * as productsHistory from './0003_products_history.js';
 import * as idempotencyKeys from './0004_idempotency_keys.js';
 import * as productsHistoryRowTriggers from './0005_products_history_row_triggers.js';
 import productsStockBigint from './0006_products_stock_bigint.js';
+import * as productsImages from './0007_products_images.js';
 
 /**
  * The reference service's migrations, in order. Names never change once released. 0001-0005 are
@@ -18,4 +19,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '0004_idempotency_keys', migration: idempotencyKeys },
   { name: '0005_products_history_row_triggers', migration: productsHistoryRowTriggers },
   { name: '0006_products_stock_bigint', migration: productsStockBigint },
+  { name: '0007_products_images', migration: productsImages },
 ];

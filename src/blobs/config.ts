@@ -5,6 +5,7 @@ import { BACKEND_NAMES, type BackendName, type BlobBackend } from './backend.js'
 import { fsBackend } from './fs-backend.js';
 import { postgresBackend } from './postgres-backend.js';
 import { type S3BackendOptions, s3Backend } from './s3-backend.js';
+import { IMAGE_TYPES, SNIFFED_TYPES } from './sniff.js';
 import { type BlobStore, createBlobStore } from './store.js';
 
 /** The blob settings strata reads from the environment. */
@@ -15,6 +16,36 @@ export interface BlobsConfig {
   readonly dir: string;
   /** The s3 backend, when `STRATA_S3_BUCKET` is set (with `STRATA_S3_ENDPOINT`, `STRATA_S3_REGION`, `STRATA_S3_PREFIX`; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`). */
   readonly s3?: S3BackendOptions;
+  /** Largest upload the service takes, in bytes (`STRATA_BLOBS_MAX_BYTES`, default 25 MiB). */
+  readonly maxBytes: number;
+  /** What a product image may be, sniffed from its bytes (`STRATA_BLOBS_IMAGE_TYPES`, comma-separated; default `IMAGE_TYPES`). */
+  readonly imageTypes: readonly string[];
+}
+
+const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+
+function maxBytesOf(env: NodeJS.ProcessEnv): number {
+  const raw = env.STRATA_BLOBS_MAX_BYTES;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_BYTES;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new StrataError('CONFIG_INVALID', `STRATA_BLOBS_MAX_BYTES must be a whole number of bytes, at least 1 (got "${raw}")`);
+  }
+  return value;
+}
+
+function imageTypesOf(env: NodeJS.ProcessEnv): readonly string[] {
+  const raw = env.STRATA_BLOBS_IMAGE_TYPES;
+  if (raw === undefined || raw.trim() === '') return IMAGE_TYPES;
+  const types = raw.split(',').map((t) => t.trim().toLowerCase());
+  const unknown = types.filter((t) => !SNIFFED_TYPES.includes(t));
+  if (unknown.length > 0) {
+    throw new StrataError(
+      'CONFIG_INVALID',
+      `STRATA_BLOBS_IMAGE_TYPES lists types strata cannot recognise from bytes: ${unknown.join(', ')} (known: ${SNIFFED_TYPES.join(', ')})`,
+    );
+  }
+  return types;
 }
 
 /**
@@ -56,7 +87,13 @@ export function loadBlobsConfig(env: NodeJS.ProcessEnv = process.env): BlobsConf
         ...(prefix ? { prefix } : {}),
       }
     : undefined;
-  return { writeTo, dir: dir || join(env.STRATA_HOME || '.strata', 'blobs'), ...(s3 ? { s3 } : {}) };
+  return {
+    writeTo,
+    dir: dir || join(env.STRATA_HOME || '.strata', 'blobs'),
+    ...(s3 ? { s3 } : {}),
+    maxBytes: maxBytesOf(env),
+    imageTypes: imageTypesOf(env),
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ export { type EnableAttachmentsOptions, enableAttachments } from './owners.js';
 export { CHUNK_SIZE, postgresBackend } from './postgres-backend.js';
 export type { AttachmentRecord, BlobRecord } from './records.js';
 export { type S3BackendOptions, s3Backend } from './s3-backend.js';
-export { IMAGE_TYPES, SNIFF_BYTES, sniffContentType, UNKNOWN_TYPE } from './sniff.js';
+export { IMAGE_TYPES, SNIFF_BYTES, SNIFFED_TYPES, sniffContentType, UNKNOWN_TYPE } from './sniff.js';
 export { type Attached, type AttachInput, type BlobStore, type BlobStoreOptions, createBlobStore, type Owner } from './store.js';
 export { type ByteRange, openVerified, verifiedChunks } from './verified-read.js';
 export { type VerifyOptions, type VerifyProblem, type VerifyProgress, type VerifyResult, verifyBlobs } from './verify.js';

@@ -21,6 +21,9 @@ const SIGNATURES: readonly (readonly [string, (head: Buffer) => boolean])[] = [
   ['application/gzip', (h) => h.length >= 2 && h[0] === 0x1f && h[1] === 0x8b],
 ];
 
+/** Every type `sniffContentType` recognises, and `application/octet-stream` for anything else. */
+export const SNIFFED_TYPES: readonly string[] = [...SIGNATURES.map(([type]) => type), UNKNOWN_TYPE];
+
 /**
  * The content type of a file from its first bytes (at least `SNIFF_BYTES` of them when there are
  * that many), never from what a client declared: `application/octet-stream` when nothing is

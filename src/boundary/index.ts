@@ -1,4 +1,5 @@
 export { type ApiReferenceOptions, registerApiReference } from './api-reference.js';
+export { BINARY_SCHEMA, type BinaryResponse, binary, type RawBodyDoc } from './binary.js';
 export { type Dto, defineOutput, isDto, type OutputDto } from './dto.js';
 export { acceptEmptyBodies } from './empty-body.js';
 export { count, currency, MAX_JSON_INTEGER, money, text, uuid } from './fields.js';
@@ -13,6 +14,7 @@ export {
   type WrapperDoc,
 } from './openapi.js';
 export { type FieldError, HttpProblem, installProblemHandlers, type Problem, problem, sendProblem } from './problem.js';
+export { noneMatch, parseRange } from './range.js';
 export {
   defineRoute,
   type ReplyOf,

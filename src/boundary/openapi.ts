@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isBinaryResponse } from './binary.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
 import { type Problem, problem } from './problem.js';
 import type { Route } from './route.js';
@@ -155,7 +156,12 @@ function requestBody(route: Route): JsonSchema | undefined {
   if (body) return { required: true, content: { 'application/json': { schema: toJsonSchema(body, 'input') } } };
   if (!route.rawBodies) return undefined;
   const content: Record<string, JsonSchema> = {};
-  for (const [type, example] of Object.entries(route.rawBodies)) content[type] = { schema: { type: 'string' }, example };
+  for (const [type, doc] of Object.entries(route.rawBodies)) {
+    content[type] =
+      typeof doc === 'string'
+        ? { schema: { type: 'string' }, example: doc }
+        : { schema: doc.schema, ...(doc.example !== undefined ? { example: doc.example } : {}) };
+  }
   return { required: true, content };
 }
 
@@ -165,6 +171,15 @@ function operation(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, dto] of Object.entries(route.responses)) {
     const headers = Object.keys(successHeaders).length ? { headers: headerObjects(successHeaders) } : {};
+    if (isBinaryResponse(dto)) {
+      const all = { ...successHeaders, ...dto.headers };
+      responses[status] = {
+        description: dto.description,
+        ...(Object.keys(all).length ? { headers: headerObjects(all) } : {}),
+        content: { [dto.contentType]: { schema: { type: 'string', format: 'binary' } } },
+      };
+      continue;
+    }
     responses[status] = dto
       ? { description: dto.name, ...headers, content: { 'application/json': { schema: { $ref: `#/components/schemas/${dto.name}` } } } }
       : { description: 'No content', ...headers };
@@ -224,7 +239,7 @@ export function openApiDocument(routes: readonly Route[], info: OpenApiInfo, opt
   for (const route of routes) {
     const path = openApiPath(route.url);
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route, wrappers) };
-    for (const dto of Object.values(route.responses)) if (dto) schemas[dto.name] = toJsonSchema(dto.schema, 'output');
+    for (const dto of Object.values(route.responses)) if (dto && !isBinaryResponse(dto)) schemas[dto.name] = toJsonSchema(dto.schema, 'output');
   }
   for (const extra of options.extras ?? []) {
     const path = openApiPath(extra.url);

@@ -1,5 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { type BinaryResponse, isBinaryResponse, isStream, type RawBodyDoc } from './binary.js';
 import { type Dto, isDto, type OutputDto } from './dto.js';
 import { TAKES_BODY } from './empty-body.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
@@ -8,8 +10,8 @@ import { type Location, parseParts } from './validate.js';
 
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Declared responses: an output DTO per success status, or `null` for an empty body. */
-export type Responses = Readonly<Record<number, OutputDto<z.ZodObject, never> | null>>;
+/** Declared responses: an output DTO per success status, `null` for an empty body, or `binary(...)` for streamed bytes. */
+export type Responses = Readonly<Record<number, OutputDto<z.ZodObject, never> | BinaryResponse | null>>;
 
 type In<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -17,7 +19,7 @@ type In<S> = S extends z.ZodType ? z.output<S> : undefined;
 export type ReplyOf<R extends Responses> = {
   [K in keyof R & number]: {
     readonly status: K;
-    readonly body: R[K] extends OutputDto<infer S, never> ? Dto<z.output<S>> : undefined;
+    readonly body: R[K] extends OutputDto<infer S, never> ? Dto<z.output<S>> : R[K] extends BinaryResponse ? Readable : undefined;
     readonly headers?: Readonly<Record<string, string>>;
   };
 }[keyof R & number];
@@ -42,8 +44,8 @@ export interface RouteSpec<P, Q, B, H, R extends Responses> {
   readonly body?: B;
   readonly headers?: H;
   readonly bodyLimit?: number;
-  /** Bodies the handler parses itself (no `body` schema): media type -> an example, for OpenAPI. */
-  readonly rawBodies?: Readonly<Record<string, string>>;
+  /** Bodies the handler parses itself (no `body` schema): media type -> an example (or a schema, for bytes and forms), for OpenAPI. */
+  readonly rawBodies?: Readonly<Record<string, string | RawBodyDoc>>;
   readonly responses: R;
   /** Problem statuses this route can answer with (documented in OpenAPI). */
   readonly problems?: readonly number[];
@@ -60,7 +62,7 @@ export interface Route {
   readonly tags: readonly string[];
   readonly schemas: Partial<Record<Location, z.ZodType>>;
   readonly bodyLimit?: number;
-  readonly rawBodies?: Readonly<Record<string, string>>;
+  readonly rawBodies?: Readonly<Record<string, string | RawBodyDoc>>;
   readonly responses: Responses;
   readonly problems: readonly number[];
   readonly idempotency: 'none' | 'optional' | 'required';
@@ -118,7 +120,7 @@ export function defineRoute<
 function responseSchemas(route: Route): Record<number, JsonSchema> {
   const out: Record<number, JsonSchema> = {};
   for (const [status, dto] of Object.entries(route.responses)) {
-    if (dto) out[Number(status)] = toJsonSchema(dto.schema, 'output');
+    if (dto && !isBinaryResponse(dto)) out[Number(status)] = toJsonSchema(dto.schema, 'output');
   }
   return out;
 }
@@ -166,6 +168,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], o
                 .serializer((p) => p as string)
                 .send(result.raw);
         if (result.body === undefined) return reply.send();
+        if (isStream(result.body) && isBinaryResponse(route.responses[result.status])) return reply.send(result.body);
         if (!isDto(result.body)) throw new Error(`${route.method} ${route.url} returned a value that is not an output DTO`);
         return result.body;
       },

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
+import { type BlobStore, blobStoreFromEnv, loadBlobsConfig } from '../blobs/index.js';
 import { acceptEmptyBodies, installProblemHandlers, registerRoutes } from '../boundary/index.js';
 import { type Database, strataVersion } from '../db/index.js';
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
@@ -9,6 +10,7 @@ import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import type { ServiceDatabase } from './catalog/schema.js';
 import { docsRoutes } from './routes/docs.js';
 import { acceptImportBodies, importRoutes } from './routes/import.js';
+import { acceptMediaBodies, mediaRoutes } from './routes/media.js';
 import { opsRoutes } from './routes/ops.js';
 import { productRoutes } from './routes/products.js';
 
@@ -28,6 +30,10 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Called for every route registered (method, url), e.g. to check documentation coverage; not for the API reference's own assets. */
   readonly onRoute?: (route: { readonly method: string; readonly url: string }) => void;
+  /** Where product images go; default the store the environment describes (`STRATA_BLOBS`, see docs/blobs.md), closed with the app. */
+  readonly blobs?: BlobStore;
+  /** Largest image and the types an image may be; default from the environment (`STRATA_BLOBS_MAX_BYTES`, `STRATA_BLOBS_IMAGE_TYPES`). */
+  readonly media?: { readonly maxBytes?: number; readonly contentTypes?: readonly string[] };
 }
 
 const VERSION = strataVersion();
@@ -83,8 +89,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   await app.register(opsRoutes, { database: options.database, registry });
   acceptImportBodies(app);
-  const routes = [...productRoutes(options.database.db as Kysely<ServiceDatabase>), ...importRoutes(options.database)];
+  acceptMediaBodies(app);
   const db = options.database.db as Kysely<ServiceDatabase>;
+  const blobsConfig = loadBlobsConfig();
+  const blobs = options.blobs ?? (await blobStoreFromEnv(options.database));
+  const media = {
+    store: blobs,
+    maxBytes: options.media?.maxBytes ?? blobsConfig.maxBytes,
+    contentTypes: options.media?.contentTypes ?? blobsConfig.imageTypes,
+  };
+  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media)];
   instrumentHttp(app, metrics);
   registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS }) });
   const cleanup = setInterval(() => void cleanupIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'idempotency key cleanup failed')), 600_000);
@@ -92,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     clearInterval(cleanup);
     if (!options.metrics) metrics.close();
+    if (!options.blobs) await blobs.close();
   });
   await docsRoutes(app, routes, VERSION);
   return app;

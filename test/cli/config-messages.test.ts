@@ -77,6 +77,8 @@ const invalid = (): Record<string, string> => ({
   STRATA_S3_ENDPOINT: 'ftp://store',
   STRATA_S3_REGION: 'eu west',
   STRATA_S3_PREFIX: '../up',
+  STRATA_BLOBS_MAX_BYTES: '25MB',
+  STRATA_BLOBS_IMAGE_TYPES: 'image/svg+xml',
 });
 
 describe('configuration messages (#20 point 12)', () => {

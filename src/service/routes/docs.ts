@@ -68,6 +68,10 @@ const EXTRAS: readonly ExtraOperation[] = [
 
 const TAGS = [
   { name: 'products', description: 'The catalog: create, list, read, change, delete and restore products; their history, diffs and reverts; bulk import' },
+  {
+    name: 'media',
+    description: 'Product images: upload (streamed, checksummed, stored once per content), list, remove, and the bytes themselves with ranges and ETags',
+  },
   { name: 'admin', description: 'Deleted products, which no other route shows' },
   { name: 'ops', description: 'Liveness, readiness and Prometheus metrics' },
   { name: 'docs', description: 'This reference and the OpenAPI document behind it' },
