@@ -1,6 +1,5 @@
 import { type Database, introspect, quoteIdent as q, StrataError, translatePostgresError } from '../db/index.js';
 import { baseTableOf } from '../softdelete/index.js';
-import { resolveUpsertTarget } from '../upsert/index.js';
 import { generatedKeyOf } from './generated-key.js';
 import type { LineMap } from './line-map.js';
 import type { SourceRecord } from './sources.js';
@@ -42,6 +41,8 @@ export async function planLoad(
   let upsert: Plan['upsert'];
   if (key) {
     for (const k of key) if (!columns.includes(k)) throw new StrataError('BULK_SOURCE_INVALID', `the input has no key column "${k}"`);
+    // Imported for upserts alone: strata/upsert brings its HTTP idempotency wrapper (and zod) with it.
+    const { resolveUpsertTarget } = await import('../upsert/index.js');
     const target = await resolveUpsertTarget(database.db, table, key, options.schema);
     const updated = update ?? columns.filter((c) => !key.includes(c) && !target.primaryKey.includes(c));
     for (const c of updated) if (!columns.includes(c)) throw new StrataError('BULK_SOURCE_INVALID', `cannot update "${c}": the input has no such column`);

@@ -1,8 +1,7 @@
-import { isStrataError } from '../db/index.js';
-
 /** One line a person can act on: the error's message, never a stack trace. */
 export function reasonOf(err: unknown): string {
-  if (isStrataError(err)) return err.message;
+  // A StrataError's message is written for people (told apart by name: this module loads nothing of strata's).
+  if (err instanceof Error && err.name === 'StrataError') return err.message;
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
   return String(err);
 }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { strataVersion } from '../db/index.js';
 import { blobsCommand } from './commands/blobs.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
@@ -10,9 +9,11 @@ import { serveCommand } from './commands/serve.js';
 import { softDeleteCommand } from './commands/softdelete.js';
 import { fail } from './fail.js';
 
+// Every command's definition, none of its code: a command imports what it needs when it runs (see
+// lazy.ts), so `strata --help`, `strata load --help` and each command start without the rest.
 const program = new Command('strata')
   .description('production-grade persistence defaults for PostgreSQL and MariaDB')
-  .version(strataVersion(), '-V, --version', 'print the version')
+  .option('-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
     'after',
@@ -29,4 +30,9 @@ program.addCommand(topCommand());
 program.addCommand(principalCommand());
 program.addCommand(tokenCommand());
 program.addCommand(blobsCommand());
-program.parseAsync(process.argv).catch(fail);
+
+const first = process.argv[2];
+if (first === '-V' || first === '--version') {
+  // The version is read where strata's package.json is found, by the core: imported for this alone.
+  import('../db/index.js').then(({ strataVersion }) => process.stdout.write(`${strataVersion()}\n`), fail);
+} else program.parseAsync(process.argv).catch(fail);

@@ -1,20 +1,10 @@
 import { InvalidArgumentError } from 'commander';
-import { checkHost, isStrataError } from '../db/index.js';
 
 /** Parses a TCP port option (1-65535) or throws commander's usage error. */
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535');
   return port;
-}
-
-/** Parses a listen address option (an IP address or a host name) or throws commander's usage error. */
-export function parseHost(value: string): string {
-  try {
-    return checkHost(value, '--host');
-  } catch (err) {
-    throw isStrataError(err) ? new InvalidArgumentError(err.message.replace(/^--host /, '')) : err;
-  }
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -1,5 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import { type Metric, onMetricDeclared } from '../db/index.js';
+import { promClient } from './prom.js';
 
 /** strata's own metrics, registered once per registry. */
 export interface StrataMetrics {
@@ -14,6 +15,7 @@ const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 function expose(registry: Registry, metric: Metric): () => void {
   const { kind, name, help, labelNames, buckets } = metric.definition;
   const registers = [registry];
+  const { Counter, Histogram } = promClient();
   if (kind === 'counter') {
     const counter = new Counter({ name, help, labelNames: [...labelNames], registers });
     return metric.bind((labels, value) => counter.inc(labels, value));
@@ -32,6 +34,7 @@ function expose(registry: Registry, metric: Metric): () => void {
  * metrics.httpDuration.observe({ method: 'GET', route: '/healthz', status_code: '200' }, 0.002);
  */
 export function createStrataMetrics(registry: Registry): StrataMetrics {
+  const { Histogram } = promClient();
   const registers = [registry];
   const unbind: (() => void)[] = [];
   const stop = onMetricDeclared((metric) => unbind.push(expose(registry, metric)));

@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
 import type { PoolStats } from '../db/index.js';
+import { promClient } from './prom.js';
 
 /**
  * A fresh Prometheus registry with the process metrics (CPU, memory, event loop, GC).
@@ -9,6 +10,7 @@ import type { PoolStats } from '../db/index.js';
  * const text = await registry.metrics();
  */
 export function createRegistry(): Registry {
+  const { collectDefaultMetrics, Registry } = promClient();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
@@ -25,6 +27,7 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
  * registerPoolMetrics(registry, 'primary', () => database.poolStats());
  */
 export function registerPoolMetrics(registry: Registry, pool: string, stats: () => PoolStats): void {
+  const { Gauge } = promClient();
   const gauge = (name: string, help: string, labelNames: string[], read: (g: Gauge, s: PoolStats) => void) =>
     new Gauge({
       name,

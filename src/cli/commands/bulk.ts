@@ -1,26 +1,11 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { type BulkResult, bulkInsert, bulkUpsert, csvFile, type ExportFormat, exportRows, ndjsonSource, type SourceRecord } from '../../bulk/index.js';
-import { connect, StrataError } from '../../db/index.js';
-import { fail } from '../fail.js';
+import type { ExportFormat } from '../../bulk/index.js';
+import { lazy } from '../lazy.js';
 import { parsePositive } from '../options.js';
-import { type Progress, startProgress } from '../progress.js';
 
-type Format = 'csv' | 'ndjson';
+export type Format = 'csv' | 'ndjson';
 
-function parseFormat(value: string): Format {
-  if (value !== 'csv' && value !== 'ndjson') throw new InvalidArgumentError('must be csv or ndjson');
-  return value;
-}
-
-const formatOf = (file: string, given?: Format): Format => given ?? (/\.(nd)?jsonl?$/i.test(file) ? 'ndjson' : 'csv');
-
-interface LoadOptions {
+export interface LoadOptions {
   upsertKey?: string;
   format?: Format;
   rejectFile?: string;
@@ -30,129 +15,19 @@ interface LoadOptions {
   parallel: number;
 }
 
-/** The file's first line (a CSV header), without its line ending. */
-async function firstLine(path: string): Promise<string> {
-  const handle = await open(path);
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8');
-    return text.slice(0, text.search(/\r?\n|$/));
-  } finally {
-    await handle.close();
-  }
+export interface ExportOptions {
+  where?: string;
+  format: ExportFormat;
+  output?: string;
 }
 
-/**
- * The reject file (rejected rows as they were in the input, after the CSV header, so it can be
- * fixed and loaded again) and beside it `<file>.reasons` (one line per row: its input line, column
- * and the database's reason). Both are appended to by a rerun.
- */
-async function rejectFiles(file: string, header: string | undefined) {
-  let rows: WriteStream | undefined;
-  let reasons: WriteStream | undefined;
-  const fresh = ((await stat(file).catch(() => undefined))?.size ?? 0) === 0;
-  const closed = (stream: WriteStream | undefined) =>
-    new Promise<void>((resolve, reject) => (stream ? stream.end((err?: Error | null) => (err ? reject(err) : resolve())) : resolve()));
-  return {
-    write: (record: SourceRecord, reason: string) => {
-      if (!rows) {
-        rows = createWriteStream(file, { flags: 'a' });
-        reasons = createWriteStream(`${file}.reasons`, { flags: 'a' });
-        if (fresh && header !== undefined) rows.write(`${header}\n`);
-      }
-      rows.write(`${record.raw}\n`);
-      reasons?.write(`${reason.replace(/\s*\n\s*/g, ' ')}\n`);
-    },
-    end: () => Promise.all([closed(rows), closed(reasons)]).then(() => undefined),
-  };
+function parseFormat(value: string): Format {
+  if (value !== 'csv' && value !== 'ndjson') throw new InvalidArgumentError('must be csv or ndjson');
+  return value;
 }
 
-async function load(table: string, file: string, opts: LoadOptions): Promise<void> {
-  const path = resolve(file);
-  const info = await stat(path).catch(() => {
-    throw new Error(`cannot read ${file}`);
-  });
-  const format = formatOf(file, opts.format);
-  const key = opts.upsertKey?.split(',').map((k) => k.trim());
-  const loadId =
-    opts.loadId ??
-    createHash('sha256')
-      // ctime too: any write changes it, and so does setting mtime back (touch -r), so an edited file is never taken for the old one.
-      .update(`${table}\0${path}\0${info.size}\0${info.mtimeMs}\0${info.ctimeMs}\0${key?.join(',') ?? ''}`)
-      .digest('hex')
-      .slice(0, 24);
-  const rejects = opts.rejectFile ? await rejectFiles(opts.rejectFile, format === 'csv' ? await firstLine(path) : undefined) : undefined;
-  let bytes = 0;
-  const input = createReadStream(path).pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    }),
-  );
-  const source = format === 'csv' ? csvFile(input) : ndjsonSource(input);
-  const progress = startProgress(`loading ${table}`, info.size);
-  const conn = await connect();
-  let result: BulkResult;
-  try {
-    const options = {
-      loadId,
-      restart: opts.restart === true,
-      chunkRows: opts.chunkRows,
-      parallel: opts.parallel,
-      onProgress: (p: { sent: number; skipped: number }) => progress.update(bytes, p.sent + p.skipped),
-      ...(rejects ? { onReject: rejects.write } : {}),
-    };
-    result = key ? await bulkUpsert(conn.database, table, source, { ...options, key }) : await bulkInsert(conn.database, table, source, options);
-  } finally {
-    progress.stop();
-    await rejects?.end();
-    await conn.close();
-  }
-  const summary = [
-    `${result.rows} rows committed`,
-    result.skipped ? `${result.skipped} already loaded by an earlier run` : '',
-    result.rejected ? `${result.rejected} rejected to ${opts.rejectFile} (reasons in ${opts.rejectFile}.reasons)` : '',
-    result.rejectedEarlier ? `${result.rejectedEarlier} rejected by an earlier run` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  const { error } = result;
-  if (error) {
-    throw new StrataError(error.code, `${error.message} (${summary}; fix the input and rerun the same command to resume)`, error.details, {
-      cause: error.cause,
-    });
-  }
-  if (result.rows + result.skipped === 0 && result.rejected + result.rejectedEarlier > 0) {
-    throw new Error(`nothing loaded into ${table}: every row was rejected (${summary}); the reasons are in ${opts.rejectFile}.reasons`);
-  }
-  process.stdout.write(`loaded ${table}: ${summary}\n`);
-}
-
-async function exportTable(table: string, opts: { where?: string; format: ExportFormat; output?: string }): Promise<void> {
-  const conn = await connect();
-  let progress: Progress | undefined;
-  try {
-    const stream = await exportRows(conn.database, table, {
-      format: opts.format,
-      ...(opts.where !== undefined ? { where: opts.where } : {}),
-      onRows: (n) => progress?.update(n),
-    });
-    // Progress only once the export runs: a refused condition prints its one line and nothing else.
-    progress = startProgress(`exporting ${table}`, undefined);
-    await pipeline(stream, opts.output ? createWriteStream(opts.output) : passThroughStdout());
-  } finally {
-    progress?.stop();
-    await conn.close();
-  }
-}
-
-function passThroughStdout(): Transform {
-  const out = new Transform({ transform: (chunk, _enc, done) => done(null, chunk) });
-  out.pipe(process.stdout);
-  return out;
-}
+// Definitions only: the loader, the database driver and COPY are imported when the command runs.
+const actions = () => import('../actions/bulk.js');
 
 export function loadCommand(): Command {
   return new Command('load')
@@ -173,7 +48,7 @@ export function loadCommand(): Command {
       'after',
       '\nAn interrupted load resumes when the same command runs again; a finished load, or one into a table\ntruncated or recreated since, loads every row again.\n\nExamples:\n  $ strata load products products.csv --upsert-key sku\n  $ strata load events events.ndjson --reject-file bad.ndjson',
     )
-    .action((table: string, file: string, opts: LoadOptions) => load(table, file, opts).catch(fail));
+    .action(lazy(actions, (a, table: string, file: string, opts: LoadOptions) => a.load(table, file, opts)));
 }
 
 export function exportCommand(): Command {
@@ -184,5 +59,5 @@ export function exportCommand(): Command {
     .option('--format <format>', 'csv or ndjson', parseFormat, 'csv')
     .option('--output <file>', 'write here instead of stdout')
     .addHelpText('after', '\nExample:\n  $ strata export products --where "stock = 0" --format ndjson --output empty.ndjson')
-    .action((table: string, opts: { where?: string; format: ExportFormat; output?: string }) => exportTable(table, opts).catch(fail));
+    .action(lazy(actions, (a, table: string, opts: ExportOptions) => a.exportTable(table, opts)));
 }

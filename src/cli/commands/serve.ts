@@ -1,62 +1,15 @@
 import { Command } from 'commander';
-import { loadConfig, loadServiceConfig } from '../../db/index.js';
-import { fail, reasonOf } from '../fail.js';
-import { parseHost, parsePort } from '../options.js';
+import { lazy } from '../lazy.js';
+import { parsePort } from '../options.js';
 
-const SHUTDOWN_LIMIT_MS = 4500;
-
-async function run(opts: { port?: number; host?: string }): Promise<void> {
-  // Lines for people go to stderr: stdout carries only the service's log (JSON when piped).
-  const say = (line: string) => process.stderr.write(`strata: ${line}\n`);
-  const config = loadConfig();
-  const listen = loadServiceConfig();
-  // The blob settings are checked before anything starts, so a wrong one is a one-line refusal.
-  (await import('../../blobs/index.js')).loadBlobsConfig();
-  // The HTTP stack is loaded only by the command that serves: other commands start lighter.
-  const { logSettings, serve } = await import('../../service/index.js');
-  const service = await serve({
-    port: opts.port ?? listen.port,
-    host: opts.host ?? listen.host,
-    config,
-    log: logSettings(listen),
-    say: (line) => process.stderr.write(`strata: note: ${line}\n`),
-  });
-  const db = service.connection;
-  say(
-    `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
-  );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`strata: ${signal} again, exiting now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    say(`${signal}: draining requests and shutting down`);
-    setTimeout(() => {
-      process.stderr.write('strata: shutdown took too long, exiting\n');
-      process.exit(1);
-    }, SHUTDOWN_LIMIT_MS).unref();
-    service.close().then(
-      () => {
-        say('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`strata: shutdown failed: ${reasonOf(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-}
+// Definitions only: the HTTP service is imported when `strata serve` runs.
+const actions = () => import('../actions/serve.js');
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the reference HTTP service (embedded PostgreSQL unless DATABASE_URL is set)')
     .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)', parsePort)
-    .option('--host <host>', 'address to bind (default: HOST or 127.0.0.1)', parseHost)
+    .option('--host <host>', 'address to bind (default: HOST or 127.0.0.1)')
     .addHelpText('after', '\nExamples:\n  $ strata serve --port 8080\n  $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/app strata serve')
-    .action((opts: { port?: number; host?: string }) => run(opts).catch(fail));
+    .action(lazy(actions, (a, opts: { port?: number; host?: string }) => a.serve(opts)));
 }
