@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { openPostgres } from '../src/db/index.js';
+import { compareCommands } from './lib/bulk-commands.js';
 import { benchDatabase } from './lib/database.js';
 import { measureRounds, median, methodNote, ratio, roundRatios, sized, spread } from './lib/measure.js';
 import { publish } from './lib/report.js';
@@ -19,6 +20,8 @@ const MILLION = sized(1_000_000, 20_000);
 const NAIVE_ROWS = sized(20_000, 1_000);
 const ONE_TX_ROWS = sized(100_000, 2_000);
 const ROUNDS = sized(3, 2);
+/** `library` (bulk.md: the loader in-process), `cli` (bulk-cli.md: whole commands vs psql \copy), or both (default). */
+const PART = process.env.STRATA_BENCH_PART ?? 'all';
 
 interface Measured {
   readonly method: string;
@@ -46,7 +49,32 @@ export default async function bench(): Promise<void> {
     const { stdout } = await run(process.execPath, [worker, method, target.url, String(rows), file], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Measured;
   };
+  /** The 8-column CSV files, each written once. */
+  const csvFiles = new Map<number, Promise<string>>();
+  const csv = (rows: number) => {
+    let file = csvFiles.get(rows);
+    if (!file) {
+      const path = join(dir, `rows-${rows}.csv`);
+      file = measure('write-csv', rows, path, false).then(() => path);
+      csvFiles.set(rows, file);
+    }
+    return file;
+  };
   try {
+    if (PART !== 'library') {
+      await compareCommands({
+        url: target.url,
+        label: target.label,
+        db: database.db,
+        dir,
+        rows: MILLION,
+        csv,
+        worker: async (method, rows, file) => {
+          await measure(method, rows, file, false);
+        },
+      });
+    }
+    if (PART === 'cli') return;
     const idle = await measure('idle', 0);
     const oneTx = await measure('one-transaction', ONE_TX_ROWS);
     const multi = await measure('multi-row', MILLION);
@@ -76,10 +104,8 @@ export default async function bench(): Promise<void> {
       upsert: timedRun('strata-upsert', MILLION, '', true),
       server: local ? timedRun('server-copy', MILLION, copyText) : undefined,
     });
-    const file1 = join(dir, 'one.csv');
-    const file5 = join(dir, 'five.csv');
-    await measure('write-csv', MILLION, file1, false);
-    await measure('write-csv', 5 * MILLION, file5, false);
+    const file1 = await csv(MILLION);
+    const file5 = await csv(5 * MILLION);
     const load1 = await measure('file-load', MILLION, file1);
     const load5 = await measure('file-load', 5 * MILLION, file5);
     const exported = await measure('export', 5 * MILLION, '', false);

@@ -7,6 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyLine } from '../../src/bulk/encode.js';
 import { bulkInsert, bulkUpsert, csvFile, exportRows, objectSource } from '../../src/bulk/index.js';
 import { openPostgres, withTransaction } from '../../src/db/index.js';
+import { hostileCsv } from './hostile-csv.js';
 
 /** One measured method in its own process, so its peak RSS is its own. Prints one JSON line. */
 const [method = '', url = '', rowsText = '0', file = ''] = process.argv.slice(2);
@@ -131,6 +132,11 @@ if (method === 'idle') {
     const line = `${p.sku},${p.name},"${p.description}",${p.price},${p.stock},"{${(p.tags as string[]).join(',')}}",${(p.created_at as Date).toISOString()},"${JSON.stringify(p.attrs).replace(/"/g, '""')}"\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+} else if (method === 'write-hostile') {
+  // The 20-column hostile CSV (bench/lib/hostile-csv.ts) for the file loads compared with psql's \copy.
+  const out = createWriteStream(file);
+  for (const text of hostileCsv(rows)) if (!out.write(text)) await once(out, 'drain');
   await new Promise<void>((resolve) => out.end(() => resolve()));
 } else {
   throw new Error(`unknown method ${method}`);
