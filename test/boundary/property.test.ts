@@ -16,6 +16,7 @@ const DANGEROUS = [
   'prototype',
   'cost',
   'supplier_ref',
+  'supplier_code',
   'internal_notes',
   'deleted_at',
 ];
@@ -80,11 +81,11 @@ describe('random bodies and headers never cause a 500 or an unintended write', (
       { numRuns: 2500 },
     );
     expect(requests).toBeGreaterThanOrEqual(2500);
-    const rows = await sql<{ id: string; version: number; cost: string | null; supplier_ref: string | null; internal_notes: string | null }>`
-      SELECT id, version, cost, supplier_ref, internal_notes FROM products`.execute(svc.db);
+    const rows = await sql<{ id: string; version: number; cost: string | null; supplier_code: string | null; internal_notes: string | null }>`
+      SELECT id, version, cost, supplier_code, internal_notes FROM products`.execute(svc.db);
     for (const row of rows.rows) {
       expect(row.id).not.toBe(MARK);
-      expect([row.cost, row.supplier_ref, row.internal_notes]).toEqual([null, null, null]);
+      expect([row.cost, row.supplier_code, row.internal_notes]).toEqual([null, null, null]);
       if (versions.has(row.id)) expect(row.version).toBe(versions.get(row.id));
     }
     expect(Object.getPrototypeOf({}).admin).toBeUndefined();

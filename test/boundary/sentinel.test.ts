@@ -31,7 +31,7 @@ describe('no internal column ever leaves the service', () => {
     const b = (await svc.request({ method: 'POST', url: '/products', payload: newProduct() })).json();
     const visible = await sql<{ internal_secret: string }>`SELECT internal_secret FROM products WHERE id = ${a.id}`.execute(svc.db);
     expect(visible.rows).toEqual([{ internal_secret: SENTINELS[0] }]);
-    await sql`UPDATE products SET supplier_ref = ${SENTINELS[3]}, internal_notes = ${SENTINELS[4]}, cost = ${SENTINEL_COST}`.execute(svc.db);
+    await sql`UPDATE products SET supplier_code = ${SENTINELS[3]}, internal_notes = ${SENTINELS[4]}, cost = ${SENTINEL_COST}`.execute(svc.db);
 
     const json = { 'content-type': 'application/json' };
     await hit('POST 201', { method: 'POST', url: '/products', payload: newProduct() });
