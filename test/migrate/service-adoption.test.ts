@@ -39,6 +39,7 @@ describe('the service schema moves onto strata migrate', () => {
       ['0004_idempotency_keys', 'completed', true],
       ['0005_products_history_row_triggers', 'completed', true],
       ['0006_products_stock_bigint', 'completed', false],
+      ['0007_products_images', 'completed', true],
     ]);
     const columns = await sql<{ column_name: string; data_type: string }>`
       SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'products' ORDER BY ordinal_position`.execute(
