@@ -4,6 +4,7 @@ import { type PrincipalContext, setPrincipalContext } from '../principals/index.
 import { TRANSFER_DURATION, TRANSFERS } from './metrics.js';
 import { joinedTransaction, type RetryOptions, withRetries } from './retry.js';
 import type { Trx } from './steps.js';
+import { type FunctionRow, resultOf } from './transfer.js';
 import type { TransferRequest, TransferResult } from './types.js';
 import { checkTransfer, checkUuid } from './validate.js';
 
@@ -19,13 +20,8 @@ export interface TransferBatchOptions extends RetryOptions {
 /** The most transfers one batch takes. */
 export const MAX_BATCH = 10_000;
 
-interface BatchRow {
+interface BatchRow extends FunctionRow {
   id: string;
-  owner_id: string;
-  credit_owner_id: string;
-  currency: string;
-  created_at: Date;
-  replayed: boolean;
 }
 
 interface Prepared {
@@ -59,21 +55,7 @@ async function call(db: Kysely<unknown> | Trx, p: Prepared, ownerId: string | un
     SELECT * FROM strata.ledger_transfer_batch(${r.map((x) => x.id)}::uuid[], ${p.accounts}::uuid[], ${p.debitAt}::int[], ${p.creditAt}::int[],
       ${r.map((x) => String(x.amount))}::bigint[], ${r.map((x) => x.currency ?? null)}::text[], ${r.map((x) => JSON.stringify(x.metadata ?? {}))}::jsonb[],
       ${ownerId ?? null}::uuid, ${lockTimeout}::text)`.execute(db);
-  return rows.map((row, i) => {
-    const request = r[i] as TransferRequest;
-    return {
-      id: row.id,
-      ownerId: row.owner_id,
-      debitAccountId: request.debitAccountId,
-      creditAccountId: request.creditAccountId,
-      creditOwnerId: row.credit_owner_id,
-      amount: request.amount,
-      currency: row.currency,
-      metadata: request.metadata ?? {},
-      createdAt: row.created_at,
-      replayed: row.replayed,
-    };
-  });
+  return rows.map((row, i) => resultOf(r[i] as TransferRequest, row, row.id));
 }
 
 /**

@@ -45,15 +45,10 @@ export interface FunctionRow {
   replayed: boolean;
 }
 
-async function viaFunction(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
-  const { rows } = await sql<FunctionRow>`/* strata:op=ledger_transfer_function */
-    SELECT * FROM strata.ledger_transfer(${request.id}::uuid, ${request.debitAccountId}::uuid, ${request.creditAccountId}::uuid, ${request.amount}::bigint,
-      ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::uuid, ${settings.lockTimeout}::text)`.execute(
-    db,
-  );
-  const row = rows[0] as FunctionRow;
+/** The result of `request` from the row the ledger's database function answered for it (single or batch). */
+export function resultOf(request: TransferRequest, row: FunctionRow, id: string = request.id): TransferResult {
   return {
-    id: request.id,
+    id,
     ownerId: row.owner_id,
     debitAccountId: request.debitAccountId,
     creditAccountId: request.creditAccountId,
@@ -64,6 +59,15 @@ async function viaFunction(db: Db, request: TransferRequest, settings: Settings)
     createdAt: row.created_at,
     replayed: row.replayed,
   };
+}
+
+async function viaFunction(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
+  const { rows } = await sql<FunctionRow>`/* strata:op=ledger_transfer_function */
+    SELECT * FROM strata.ledger_transfer(${request.id}::uuid, ${request.debitAccountId}::uuid, ${request.creditAccountId}::uuid, ${request.amount}::bigint,
+      ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::uuid, ${settings.lockTimeout}::text)`.execute(
+    db,
+  );
+  return resultOf(request, rows[0] as FunctionRow);
 }
 
 async function inTransaction(trx: Trx, request: TransferRequest, settings: Settings): Promise<TransferResult> {

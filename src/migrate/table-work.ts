@@ -42,35 +42,22 @@ export async function loadTable<DB>(db: Kysely<DB>, schema: string, table: strin
   if (!base) throw new StrataError('MIGRATION_INVALID', `${schema}.${table} is a view, not a table strata can migrate`);
   const catalog = introspect(db);
   const key = await catalog.primaryKey(schema, base.table);
-  return {
-    schema,
-    table,
-    base: base.table,
-    softDelete: base.softDeleted,
-    key: key.length === 1 ? key[0] : undefined,
-    columns: await catalog.columns(schema, base.table),
-    created: false,
-    viewName: table,
-    hidden: false,
-    shownAs: new Map(),
-    hiddenColumns: new Set(),
-    newOnly: new Set(),
-    viewDefaults: new Map(),
-    sync: [],
-    backfill: [],
-  };
+  return work(
+    { schema, table, base: base.table, softDelete: base.softDeleted, key: key.length === 1 ? key[0] : undefined, created: false },
+    await catalog.columns(schema, base.table),
+  );
 }
 
 export function createdTable(schema: string, table: string, columns: ColumnInfo[], key: string | undefined): TableWork {
+  return work({ schema, table, base: table, softDelete: false, key, created: true }, columns);
+}
+
+/** A table's work before any operation touched it: shown under its own name, nothing hidden, synced or backfilled. */
+function work(identity: Pick<TableWork, 'schema' | 'table' | 'base' | 'softDelete' | 'key' | 'created'>, columns: ColumnInfo[]): TableWork {
   return {
-    schema,
-    table,
-    base: table,
-    softDelete: false,
-    key,
+    ...identity,
     columns,
-    created: true,
-    viewName: table,
+    viewName: identity.table,
     hidden: false,
     shownAs: new Map(),
     hiddenColumns: new Set(),
