@@ -80,6 +80,8 @@ export interface BankResult {
   readonly modelViolations: readonly string[];
   /** Every violation counted: ledger check, model, caller errors, server-detected deadlocks. */
   readonly violations: number;
+  /** With `faults.restart`: when the restart began and ended (ms into the run), or why it failed. */
+  readonly restart?: { readonly startedMs: number; readonly endedMs: number; readonly error?: string };
 }
 
 interface Outcome {
@@ -228,11 +230,17 @@ export async function runBank(db: Db, admin: Db, bank: Bank, options: BankOption
   };
 
   const stopTerminating = faults.terminateEveryMs ? terminator(admin, faults.terminateEveryMs) : undefined;
+  let restart: BankResult['restart'];
   const restartTimer = faults.restart
     ? sleep(options.durationMs / 2).then(async () => {
+        const startedMs = performance.now() - started;
         restarting = (faults.restart as () => Promise<void>)();
-        await restarting.catch(() => undefined);
+        const error = await restarting.then(
+          () => undefined,
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        );
         restarting = undefined;
+        restart = { startedMs, endedMs: performance.now() - started, ...(error === undefined ? {} : { error }) };
       })
     : undefined;
   await Promise.all(Array.from({ length: options.workers }, worker));
@@ -284,6 +292,7 @@ export async function runBank(db: Db, admin: Db, bank: Bank, options: BankOption
     check,
     modelViolations,
     violations: checkViolations + modelViolations.length + forbidden + deadlocks,
+    ...(restart === undefined ? {} : { restart }),
   };
 }
 

@@ -17,6 +17,12 @@ export interface PoolOptions {
   readonly applicationName: string;
   /** Called after every statement (query timing, slow-query log). */
   readonly observer?: QueryObserver;
+  /**
+   * Whether a transaction-mode pooler sits between strata and the server. Default: detected when
+   * the database is opened (PgBouncer answers with a cancel key of its own); say `true` for a pooler
+   * the check cannot see. Behind one, session state is never used (see docs/database.md).
+   */
+  readonly pooler?: boolean;
 }
 
 /** Everything strata reads from the environment, validated once. */

@@ -50,18 +50,23 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   const settings = { ...DEFAULT_POOL, ...options };
   const pool = new pg.Pool(poolConfig(url, settings));
   pool.on('error', () => undefined);
+  // Until the pooler check below has answered, and behind a pooler, the timeout travels with each
+  // transaction (a session SET or startup parameter does not work through PgBouncer); on a direct
+  // connection it is one session SET per connection, which costs nothing per statement.
+  let direct = false;
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
-    // Per transaction, never a startup parameter or a session SET: works behind PgBouncer.
-    if (settings.statementTimeoutMs > 0) applyStatementTimeout(client, settings.statementTimeoutMs);
+    if (settings.statementTimeoutMs > 0) applyStatementTimeout(client, settings.statementTimeoutMs, () => !direct);
   });
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
   const db = new Kysely<DB>({ dialect });
   try {
     const capabilities = await postgresVersion(db);
     rememberCapabilities(db, capabilities);
-    const pooled = await detectPooler(pool).catch((err: unknown) => Promise.reject(translatePostgresError(err, 'connect')));
+    const pooled: boolean =
+      settings.pooler ?? (await detectPooler(pool).catch((err: unknown): Promise<boolean> => Promise.reject(translatePostgresError(err, 'connect'))));
     rememberPooler(db, pooled);
+    direct = !pooled;
     return databaseHandle({
       engine: 'postgres',
       db,

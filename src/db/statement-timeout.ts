@@ -1,10 +1,10 @@
 import pg from 'pg';
 
 /**
- * The pool's statement timeout, applied to one transaction at a time and never to the session, so
- * it works behind a transaction-mode pooler (PgBouncer), where a session `SET` would stay on the
- * server connection for whichever client gets it next, and where a `statement_timeout` startup
- * parameter is refused.
+ * The pool's statement timeout. On a direct connection it is set once, with a session `SET` before
+ * the connection's first statement. Behind a transaction-mode pooler (PgBouncer), where a session
+ * `SET` would stay on the server connection for whichever client gets it next and a
+ * `statement_timeout` startup parameter is refused, it is applied to one transaction at a time:
  *
  * - A statement outside a transaction travels with `set_config('statement_timeout', …, true)` in
  *   the same round trip: in the extended protocol as a statement of its own before the caller's,
@@ -99,17 +99,30 @@ function eligible(args: unknown[]): boolean {
 type QueryFn = (...args: unknown[]) => unknown;
 
 /**
- * Gives every statement `client` runs the statement timeout, per transaction (see above). Called
- * for each new connection of strata's pools; `timeoutMs` is a whole number of milliseconds, > 0.
+ * Gives every statement `client` runs the statement timeout: per transaction while
+ * `perTransaction()` is true (behind a pooler, or not yet known), else once for the session (see
+ * above). Called for each new connection of strata's pools; `timeoutMs` is a whole number of
+ * milliseconds, > 0.
  *
  * @example
  * pool.on('connect', (client) => applyStatementTimeout(client, 30_000));
  */
-export function applyStatementTimeout(client: pg.ClientBase, timeoutMs: number): void {
+export function applyStatementTimeout(client: pg.ClientBase, timeoutMs: number, perTransaction: () => boolean = () => true): void {
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`statement timeout must be a whole number of ms > 0 (got ${timeoutMs})`);
   const original = client.query.bind(client) as QueryFn;
   const inTransaction = () => client.getTransactionStatus() !== 'I';
+  let sessionSet = false;
   const query: QueryFn = (...args) => {
+    if (!perTransaction()) {
+      // Direct connection: once, queued ahead of the caller's statement (pg runs a client's queries in order).
+      if (!sessionSet) {
+        sessionSet = true;
+        (original(`SET statement_timeout = ${timeoutMs}`) as Promise<unknown>).catch(() => {
+          sessionSet = false;
+        });
+      }
+      return original(...args);
+    }
     if (!eligible(args)) return original(...args);
     if (typeof args[args.length - 1] === 'function') {
       original(new TimeoutQuery(timeoutMs, inTransaction, args));

@@ -59,14 +59,19 @@ async function concurrentStep<DB>(ctx: StepContext<DB>, index: number, step: Ext
   await markDone(ctx.db, ctx.name, ctx.phase, index);
 }
 
-/** Session-level timeouts around a statement that cannot run in a transaction block, reset afterwards. */
+/**
+ * Session-level timeouts around a statement that cannot run in a transaction block, put back as
+ * they were afterwards (on a direct connection the session carries the pool's statement timeout).
+ */
 async function withSessionTimeouts<DB, T>(ctx: StepContext<DB>, fn: () => Promise<T>): Promise<T> {
-  await sql`SELECT set_config('lock_timeout', ${`${ctx.policy.lockTimeoutMs}ms`}, false), set_config('statement_timeout', '0', false)`.execute(ctx.db);
+  const { rows } = await sql<{ lock: string; statement: string }>`
+    SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement,
+           set_config('lock_timeout', ${`${ctx.policy.lockTimeoutMs}ms`}, false), set_config('statement_timeout', '0', false)`.execute(ctx.db);
+  const before = rows[0] as { lock: string; statement: string };
   try {
     return await fn();
   } finally {
-    await sql`RESET lock_timeout`.execute(ctx.db);
-    await sql`RESET statement_timeout`.execute(ctx.db);
+    await sql`SELECT set_config('lock_timeout', ${before.lock}, false), set_config('statement_timeout', ${before.statement}, false)`.execute(ctx.db);
   }
 }
 

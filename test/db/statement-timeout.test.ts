@@ -15,11 +15,19 @@ async function sessionTimeout(client: pg.ClientBase): Promise<string> {
   return String(result.rows[0]?.statement_timeout);
 }
 
-describe('the statement timeout is set per transaction, never per session', () => {
+/**
+ * Both paths on a direct server: once per session (what a direct connection gets), and per
+ * transaction (what a connection behind a pooler gets; `pooler: true` forces it here).
+ */
+describe.each([
+  { mode: 'once per session (a direct connection)', pooler: false, session: '300ms' },
+  { mode: 'per transaction, never per session (behind a pooler)', pooler: true, session: '0' },
+])('the statement timeout is set $mode', ({ pooler, session }) => {
   let database: Database;
   let db: Kysely<unknown>;
   beforeAll(async () => {
-    database = await openPostgres(t.url, { max: 2, statementTimeoutMs: 300 });
+    database = await openPostgres(t.url, { max: 2, statementTimeoutMs: 300, pooler });
+    await sql`DROP TABLE IF EXISTS items`.execute(database.db);
     db = database.db;
     await sql`CREATE TABLE items (id int PRIMARY KEY, n int NOT NULL)`.execute(db);
   });
@@ -76,7 +84,7 @@ describe('the statement timeout is set per transaction, never per session', () =
       expect(begun.command).toBe('BEGIN');
       expect((await client.query('SELECT current_setting($1) AS st', ['statement_timeout'])).rows).toEqual([{ st: '300ms' }]);
       await client.query('COMMIT');
-      expect(await sessionTimeout(client)).toBe('0');
+      expect(await sessionTimeout(client)).toBe(session);
     } finally {
       client.release();
     }
@@ -87,18 +95,22 @@ describe('the statement timeout is set per transaction, never per session', () =
     await sql`CREATE INDEX CONCURRENTLY items_n ON items (n)`.execute(db);
   });
 
-  it('a raw client of the same pool still reads the server default afterwards', async () => {
-    const client = await database.connectRaw?.();
-    if (!client) throw new Error('connectRaw missing');
-    try {
-      expect(await sessionTimeout(client)).toBe('0');
-    } finally {
-      client.release();
-    }
-  });
+  it(
+    pooler ? 'a raw client of the same pool still reads the server default afterwards' : 'a raw client of the same pool reads the timeout as its session value',
+    async () => {
+      const client = await database.connectRaw?.();
+      if (!client) throw new Error('connectRaw missing');
+      try {
+        if (!pooler) await client.query('SELECT 1');
+        expect(await sessionTimeout(client)).toBe(session);
+      } finally {
+        client.release();
+      }
+    },
+  );
 
   it('statementTimeoutMs 0 adds nothing', async () => {
-    const none = await openPostgres(t.url, { max: 1, statementTimeoutMs: 0 });
+    const none = await openPostgres(t.url, { max: 1, statementTimeoutMs: 0, pooler });
     try {
       expect((await sql<{ st: string }>`SELECT current_setting('statement_timeout') AS st`.execute(none.db)).rows).toEqual([{ st: '0' }]);
     } finally {

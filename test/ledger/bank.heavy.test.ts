@@ -32,6 +32,7 @@ function summary(r: BankResult): string {
     callerErrors: r.callerErrors,
     check: r.check.violations.slice(0, 3),
     model: r.modelViolations.slice(0, 3),
+    restart: r.restart,
   });
 }
 
@@ -125,8 +126,11 @@ describe('bank test: the server restarts mid-run', () => {
         variant,
         faults: { clientTimeoutMs: variant === 'batch' ? 400 : 100, restart },
       });
+      // The restart happened, and inside the run (else the run proves nothing about it).
+      expect(result.restart?.error, summary(result)).toBeUndefined();
+      expect(result.restart?.startedMs ?? Number.POSITIVE_INFINITY, summary(result)).toBeLessThan(Math.max(DURATION, 2000));
       expect(result.applied, summary(result)).toBeGreaterThan(0);
-      expect(result.resends, summary(result)).toBeGreaterThan(0);
+      expect(result.resends + result.retries, summary(result)).toBeGreaterThan(0);
       expect(result.violations, summary(result)).toBe(0);
     },
     300_000,
