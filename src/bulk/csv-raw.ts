@@ -94,42 +94,66 @@ export async function* rawCsvRuns(
   for await (const piece of withoutBom(file.input as AsyncIterable<Buffer | string>)) {
     let from = 0;
     let runFrom = 0;
-    for (let i = 0; i < piece.length; i++) {
-      const byte = piece[i];
-      if (byte === 0x22) quoted = !quoted;
-      else if (byte === 0x0a) {
-        const endLine = line;
-        line++;
-        if (quoted) continue;
-        if (header) {
-          const text = Buffer.concat([...pending, piece.subarray(from, i)]).toString('utf8');
-          if (text.endsWith('\r')) eol = '\r\n';
-          extra = await onHeader(headerFields(text));
-          header = false;
-          runFrom = i + 1;
-        } else if (skip(recordStart)) {
-          if (from > runFrom) data.push(piece.subarray(runFrom, from));
-          runFrom = i + 1;
-        } else {
-          if (extra) {
-            // Record by record, each with its extra field: nothing of it is left for the run's end.
-            data.push(...withField(pending, piece, from, i, extra()));
-            runFrom = i + 1;
-          } else data.push(...pending);
-          starts.push(recordStart);
-          if (++inChunk >= rows) {
-            inChunk = 0;
-            if (runFrom <= i) data.push(piece.subarray(runFrom, i + 1));
-            yield { data, startLines: starts, endsChunk: true, lastLine: endLine };
-            data = [];
-            starts = [];
-            runFrom = i + 1;
-          }
+    // The next quote and the next newline at or after `at` (-1: none left in this read), found with
+    // Buffer#indexOf (memchr) instead of a byte-by-byte loop; -2: not looked for yet.
+    let nextQuote = -2;
+    let nextNewline = -2;
+    let at = 0;
+    const length = piece.length;
+    while (at < length) {
+      if (nextNewline !== -1 && nextNewline < at) nextNewline = piece.indexOf(0x0a, at);
+      if (quoted) {
+        // Inside quotes up to the closing quote: newlines there are lines, not record ends.
+        const close = piece.indexOf(0x22, at);
+        const stop = close === -1 ? length : close;
+        while (nextNewline !== -1 && nextNewline < stop) {
+          line++;
+          nextNewline = piece.indexOf(0x0a, nextNewline + 1);
         }
-        pending = [];
-        from = i + 1;
-        recordStart = line;
+        if (close === -1) break;
+        quoted = false;
+        at = close + 1;
+        continue;
       }
+      if (nextQuote !== -1 && nextQuote < at) nextQuote = piece.indexOf(0x22, at);
+      if (nextNewline === -1 || (nextQuote !== -1 && nextQuote < nextNewline)) {
+        if (nextQuote === -1) break;
+        quoted = true;
+        at = nextQuote + 1;
+        continue;
+      }
+      const i = nextNewline;
+      at = i + 1;
+      const endLine = line;
+      line++;
+      if (header) {
+        const text = Buffer.concat([...pending, piece.subarray(from, i)]).toString('utf8');
+        if (text.endsWith('\r')) eol = '\r\n';
+        extra = await onHeader(headerFields(text));
+        header = false;
+        runFrom = i + 1;
+      } else if (skip(recordStart)) {
+        if (from > runFrom) data.push(piece.subarray(runFrom, from));
+        runFrom = i + 1;
+      } else {
+        if (extra) {
+          // Record by record, each with its extra field: nothing of it is left for the run's end.
+          data.push(...withField(pending, piece, from, i, extra()));
+          runFrom = i + 1;
+        } else data.push(...pending);
+        starts.push(recordStart);
+        if (++inChunk >= rows) {
+          inChunk = 0;
+          if (runFrom <= i) data.push(piece.subarray(runFrom, i + 1));
+          yield { data, startLines: starts, endsChunk: true, lastLine: endLine };
+          data = [];
+          starts = [];
+          runFrom = i + 1;
+        }
+      }
+      pending = [];
+      from = i + 1;
+      recordStart = line;
     }
     if (from > runFrom) data.push(piece.subarray(runFrom, from));
     if (from < piece.length) pending.push(piece.subarray(from));
