@@ -13,6 +13,8 @@ const BASELINE_S = sized(10, 2);
 const LOCK_TIMEOUT_MS = 1000;
 /** Pause between backfill batches (`strata migrate start --throttle`); STRATA_BENCH_THROTTLE_MS, default 0. */
 const THROTTLE_MS = Number.parseInt(process.env.STRATA_BENCH_THROTTLE_MS ?? '0', 10) || 0;
+/** Keys per backfill batch (`strata migrate start --batch-size`); STRATA_BENCH_BATCH, default the runner's. */
+const BATCH = Number.parseInt(process.env.STRATA_BENCH_BATCH ?? '0', 10) || undefined;
 const TABLE = 'mu_items';
 
 interface Sample {
@@ -161,7 +163,7 @@ export default async function bench(): Promise<void> {
     const runner = await openPostgres(target.url, { max: 2 });
     try {
       await timedPhase('expand (strata migrate start)', async () => {
-        const r = await startMigration(runner.db, [migration], { lockTimeoutMs: LOCK_TIMEOUT_MS, throttleMs: THROTTLE_MS, onEvent });
+        const r = await startMigration(runner.db, [migration], { lockTimeoutMs: LOCK_TIMEOUT_MS, throttleMs: THROTTLE_MS, ...(BATCH ? { batchSize: BATCH } : {}), onEvent });
         if (r.error) throw r.error;
       });
       await timedPhase('between (both versions)', () => sleep(BASELINE_S * 500));
@@ -265,7 +267,7 @@ export default async function bench(): Promise<void> {
       notes: [
         `Open loop: ${WORKERS} writers (alternating INSERT of a new row and UPDATE of an existing one) and ${WORKERS} readers (SELECT by primary key), each on its own connection at ${RATE} requests/s on a fixed schedule; a request's latency runs from its scheduled time, so a stalled request's successors count the stall (no coordinated omission).`,
         'One sequential run (phases cannot rotate, so bench/README.md method of rounds does not apply): baseline, expand, both versions live, contract, after, then the negative control on the same table under the same load.',
-        `Migration (expand): add column status text NOT NULL DEFAULT 'new' (catalog only); add column score bigint NOT NULL from qty * 2 (sync trigger, batched backfill of 5,000 keys, ${THROTTLE_MS} ms between batches, CHECK NOT VALID then VALIDATE); add column group_id with a foreign key (NOT VALID then VALIDATE); CREATE INDEX CONCURRENTLY on score; every statement under lock_timeout ${LOCK_TIMEOUT_MS} ms.`,
+        `Migration (expand): add column status text NOT NULL DEFAULT 'new' (catalog only); add column score bigint NOT NULL from qty * 2 (sync trigger, batched backfill of ${(BATCH ?? 5000).toLocaleString('en-US')} keys, ${THROTTLE_MS} ms between batches, CHECK NOT VALID then VALIDATE); add column group_id with a foreign key (NOT VALID then VALIDATE); CREATE INDEX CONCURRENTLY on score; every statement under lock_timeout ${LOCK_TIMEOUT_MS} ms.`,
         `Backfill: ${backfill.rows.toLocaleString('en-US')} rows in ${round((backfill.ended - backfill.started) / 1000)} s (from the backfill step's start to its last batch).`,
         `Lock waits: pg_locks sampled every 50 ms; a wait is an application connection's lock request not granted, its length now() - state_change of that backend. Exclusive locks: ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE and SHARE on the two tables held by a non-application backend, their duration the span between the first and last sample that saw them (0 when seen in one sample only: held < 50 ms).`,
         `Runner lock retries: ${lockRetries.length}${lockRetries.length ? ` (${lockRetries.slice(0, 3).join('; ')})` : ''}. Failed requests in the negative control: ${failures.length - migrationFailures.length}.`,
