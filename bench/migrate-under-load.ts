@@ -163,7 +163,12 @@ export default async function bench(): Promise<void> {
     const runner = await openPostgres(target.url, { max: 2 });
     try {
       await timedPhase('expand (strata migrate start)', async () => {
-        const r = await startMigration(runner.db, [migration], { lockTimeoutMs: LOCK_TIMEOUT_MS, throttleMs: THROTTLE_MS, ...(BATCH ? { batchSize: BATCH } : {}), onEvent });
+        const r = await startMigration(runner.db, [migration], {
+          lockTimeoutMs: LOCK_TIMEOUT_MS,
+          throttleMs: THROTTLE_MS,
+          ...(BATCH ? { batchSize: BATCH } : {}),
+          onEvent,
+        });
         if (r.error) throw r.error;
       });
       await timedPhase('between (both versions)', () => sleep(BASELINE_S * 500));
