@@ -1,48 +1,37 @@
 // @ts-check
+import { readFileSync } from 'node:fs';
+
 /**
- * `npm run mutate`: StrykerJS over the modules whose tests need no database (see bench/README.md,
- * "Mutation testing"). bench/mutate/report.ts turns the JSON report into bench/results/mutate.md
- * and .json, with the reason for every surviving mutant taken from bench/mutate/accepted.json.
- * Concurrency 2: the machine is shared; one run takes a few minutes.
- * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ * StrykerJS over the modules whose tests need no database, one group at a time: run it as
+ * `npm run mutate [-- <group> ...]` (bench/mutate/stryker.ts), which sets STRATA_MUTATE_GROUP for each
+ * group of bench/mutate/groups.json and then merges the groups' JSON reports into
+ * bench/results/mutation.md (bench/mutate/report.ts; reasons for survivors: bench/mutate/accepted.json).
+ * Each group mutates its own modules and runs only its own test files (vitest.mutate.config.ts reads
+ * the same variable). Concurrency 1 by default: the machine is shared (STRATA_MUTATE_CONCURRENCY).
  */
+const { groups } = JSON.parse(readFileSync(new URL('./bench/mutate/groups.json', import.meta.url), 'utf8'));
+const name = process.env.STRATA_MUTATE_GROUP;
+const group = groups.find((/** @type {{ name: string }} */ g) => g.name === name);
+if (!group) {
+  throw new Error(
+    `STRATA_MUTATE_GROUP must name a group of bench/mutate/groups.json (${groups.map((/** @type {{ name: string }} */ g) => g.name).join(', ')}), not ${JSON.stringify(name)}: run npm run mutate -- <group>`,
+  );
+}
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   coverageAnalysis: 'perTest',
-  concurrency: 2,
-  mutate: [
-    'src/boundary/dto.ts',
-    'src/boundary/problem.ts',
-    'src/boundary/validate.ts',
-    'src/bulk/condition.ts',
-    'src/bulk/csv-raw.ts',
-    'src/bulk/encode.ts',
-    'src/bulk/line-map.ts',
-    'src/bulk/plan.ts',
-    'src/bulk/progress.ts',
-    'src/bulk/utf8.ts',
-    'src/cli/progress.ts',
-    'src/db/config.ts',
-    'src/db/quote.ts',
-    'src/db/translate-mariadb.ts',
-    'src/db/translate-postgres.ts',
-    'src/observe/fingerprint.ts',
-    'src/observe/plan.ts',
-    'src/observe/registry.ts',
-    'src/service/catalog/cursor.ts',
-    'src/softdelete/names.ts',
-    'src/softdelete/render.ts',
-    'src/upsert/render.ts',
-    'src/upsert/strategies.ts',
-  ],
-  ignorePatterns: ['dist', '.strata', 'scratch', 'bench/results', 'reports'],
-  reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  timeoutMS: 5_000,
+  concurrency: Number(process.env.STRATA_MUTATE_CONCURRENCY ?? 1),
+  mutate: group.mutate,
+  ignorePatterns: ['dist', '.strata', 'scratch', 'bench/results', 'reports', 'docs', 'migrations'],
+  reporters: ['progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${group.name}.json` },
+  timeoutMS: 10_000,
   // Later runs test only the mutants whose code or tests changed (reports/ is not committed; --force runs all).
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: `reports/stryker-incremental-${group.name}.json`,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

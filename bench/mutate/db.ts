@@ -258,6 +258,8 @@ async function main(): Promise<number> {
       '',
       summary,
       '',
+      `Baseline (the fixed code): the ${baseline.tests.length} named tests passed on the unmutated copy (${baseline.seconds} s).`,
+      '',
       table(rows),
       '',
       '## Notes',
@@ -274,7 +276,7 @@ async function main(): Promise<number> {
       await writeFile(join(out, 'mutate-db.md'), md);
       await writeFile(
         join(out, 'mutate-db.json'),
-        `${JSON.stringify({ date, machine: machine(), database: `PostgreSQL ${caps.version}`, summary, rows }, null, 2)}\n`,
+        `${JSON.stringify({ date, machine: machine(), database: `PostgreSQL ${caps.version}`, summary, baseline: { passed: baseline.tests.length, seconds: baseline.seconds }, rows }, null, 2)}\n`,
       );
       say('wrote bench/results/mutate-db.md and .json');
     }

@@ -115,8 +115,8 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [
       {
         file: PIPELINE,
-        find: 'if (this.plan.loadId) await chunk.client.query(RECORD_CHUNK',
-        replace: 'if (false as boolean) await chunk.client.query(RECORD_CHUNK',
+        find: '      if (this.plan.loadId)\n        await chunk.client.query(RECORD_CHUNK, [',
+        replace: '      if (false as boolean)\n        await chunk.client.query(RECORD_CHUNK, [',
       },
     ],
     tests: [{ file: 'test/bulk/bulk.test.ts', name: 'a rerun with the same load id skips the committed chunks' }],

@@ -45,7 +45,7 @@ export class OperationLabels {
     return label;
   }
 
-  /** Distinct label values handed out so far (including `other` when the cap was hit). */
+  /** Distinct label values handed out so far, at most `cap` (`other` is not counted). */
   get size(): number {
     return this.labels.size;
   }

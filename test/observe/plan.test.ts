@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, renderPlan } from '../../src/observe/index.js';
+import { fingerprint, renderPlan, scrubPlan } from '../../src/observe/index.js';
 
 describe('fingerprints and plans (pure)', () => {
   it('fingerprints replace every literal and collapse lists', () => {
@@ -29,5 +29,61 @@ describe('fingerprints and plans (pure)', () => {
       '!!   Seq Scan on a (cost=70.00 rows=1000, 70% of total)',
       '     Index Scan on b using b_pkey (cost=5.00 rows=1)',
     ]);
+  });
+});
+
+describe('renderPlan with ANALYZE and scrubPlan (pure)', () => {
+  it('analyzed: time x loops is what a node costs, children subtracted; details (lists joined) under their node; the threshold is inclusive', () => {
+    const root = {
+      'Node Type': 'Nested Loop',
+      'Actual Total Time': 10,
+      'Actual Loops': 1,
+      'Actual Rows': 5,
+      Plans: [
+        { 'Node Type': 'Index Scan', 'Relation Name': 'b', 'Actual Total Time': 0.5, 'Actual Loops': 10, 'Actual Rows': 1, 'Index Cond': '(id = a.id)' },
+        { 'Node Type': 'Seq Scan', 'Relation Name': 'a', 'Actual Total Time': 4, 'Actual Rows': 5, 'Sort Key': ['a', 'b'], Filter: '(x > 1)' },
+      ],
+    };
+    expect(renderPlan(root, true).split('\n')).toEqual([
+      '   Nested Loop (time=10.000 ms rows=5 loops=1)',
+      '!!   Index Scan on b (time=0.500 ms rows=1 loops=10, 50% of total)',
+      '       Index Cond: (id = a.id)',
+      '!!   Seq Scan on a (time=4.000 ms rows=5 loops=1, 40% of total)',
+      '       Filter: (x > 1)',
+      '       Sort Key: a, b',
+    ]);
+    expect(
+      renderPlan(root, true, 0.5)
+        .split('\n')
+        .filter((l) => l.startsWith('!!')),
+    ).toEqual(['!!   Index Scan on b (time=0.500 ms rows=1 loops=10, 50% of total)']);
+    expect(renderPlan({ 'Node Type': 'Result' }, true)).toBe('   Result (time=0.000 ms rows=0 loops=1)');
+    expect(renderPlan({ 'Node Type': 'Result' }, false)).toBe('   Result (cost=0.00 rows=0)');
+    expect(renderPlan({ 'Node Type': 'Result', 'Total Cost': 4, Plans: [{ 'Node Type': 'Append' }] }, false)).toBe(
+      '!! Result (cost=4.00 rows=0, 100% of total)\n     Append (cost=0.00 rows=0)',
+    );
+  });
+
+  it('scrubPlan puts placeholders where a plan spells out a parameter, longest first, numbers only as whole tokens', () => {
+    const parameters = ['secret', 42, 3.5, new Date('2026-01-02T03:04:05.000Z'), { a: 1 }, '', "o'brien", null, 'brien'];
+    const plan = {
+      'Node Type': 'Seq Scan',
+      Filter:
+        "((name = 'secret'::text) AND (n = 42) AND (x = 3.5) AND (t = '2026-01-02T03:04:05.000Z'::timestamptz) AND (j = '{\"a\":1}'::jsonb) AND (q = 'o''brien'::text) AND (z = 'null'::text) AND (e = ''))",
+      'Total Cost': '42',
+      'Actual Total Time': '3.5',
+      'Plan Rows': '42',
+      Plans: [{ 'Node Type': 'Index Scan', 'Index Cond': '(id = 420)', Output: ['42', 'x42', '4.2', '42.5', '-42', '$42', '3x5'] }],
+    };
+    expect(scrubPlan(plan, parameters)).toEqual({
+      'Node Type': 'Seq Scan',
+      Filter: "((name = $1::text) AND (n = $2) AND (x = $3) AND (t = $4::timestamptz) AND (j = $5::jsonb) AND (q = $7::text) AND (z = $8::text) AND (e = ''))",
+      'Total Cost': '42',
+      'Actual Total Time': '3.5',
+      'Plan Rows': '42',
+      Plans: [{ 'Node Type': 'Index Scan', 'Index Cond': '(id = 420)', Output: ['$2', 'x42', '4.2', '42.5', '-$2', '$42', '3x5'] }],
+    });
+    expect(scrubPlan('plain', [])).toBe('plain');
+    expect(scrubPlan(7, [7])).toBe(7);
   });
 });

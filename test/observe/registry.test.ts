@@ -42,4 +42,18 @@ describe('metrics registries', () => {
     stats = { total: 5, idle: 5, waiting: 0, max: 10 };
     expect(await scrape()).toContain('strata_db_pool_connections{pool="primary",state="in_use"} 0');
   });
+
+  it('pool gauges say what they count (HELP and TYPE lines)', async () => {
+    const registry = createRegistry();
+    registerPoolMetrics(registry, 'primary', () => ({ total: 1, idle: 1, waiting: 0, max: 1 }));
+    const text = await registry.metrics();
+    expect(text.split('\n').filter((l) => /^# (HELP|TYPE) strata_db_pool_/.test(l))).toEqual([
+      '# HELP strata_db_pool_connections Open connections in the pool, by state.',
+      '# TYPE strata_db_pool_connections gauge',
+      '# HELP strata_db_pool_max_connections Most connections the pool may open.',
+      '# TYPE strata_db_pool_max_connections gauge',
+      '# HELP strata_db_pool_waiting_requests Requests waiting for a free connection.',
+      '# TYPE strata_db_pool_waiting_requests gauge',
+    ]);
+  });
 });

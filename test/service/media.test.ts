@@ -96,6 +96,27 @@ describeEachBackend('product images over HTTP', (name) => {
     expect(list.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([image.id]);
   });
 
+  it('POST with an Idempotency-Key (docs/service.md: every POST takes one): a retry is replayed and adds no image; other bytes under the key are a 422', async () => {
+    const id = await product();
+    const bytes = pngBytes(BLOCK_SIZE + 7, 5);
+    const post = (body: Buffer) =>
+      app.inject({ method: 'POST', url: `/products/${id}/images`, headers: { 'content-type': 'image/png', 'idempotency-key': `img-${id}` }, payload: body });
+    const first = await post(bytes);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const retry = await post(bytes);
+    expect([retry.statusCode, retry.headers['idempotent-replayed'], retry.body, retry.headers.location]).toEqual([
+      201,
+      'true',
+      first.body,
+      first.headers.location,
+    ]);
+    const other = await post(pngBytes(BLOCK_SIZE + 7, 6));
+    expect([other.statusCode, other.json<{ code: string }>().code]).toEqual([422, 'IDEMPOTENCY_KEY_MISMATCH']);
+    const list = await app.inject({ method: 'GET', url: `/products/${id}/images` });
+    expect(list.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([first.json<{ id: string }>().id]);
+  });
+
   it('answers ranges with exact bytes (property test against the original), 416 outside the image', async () => {
     const id = await product();
     const bytes = pngBytes(2 * BLOCK_SIZE + 333, 2);
