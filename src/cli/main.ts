@@ -3,6 +3,7 @@ import { blobsCommand } from './commands/blobs.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
 import { migrateCommand } from './commands/migrate.js';
+import { codegenCommand, schemaCommand } from './commands/model.js';
 import { explainCommand, topCommand } from './commands/observe.js';
 import { principalCommand, tokenCommand } from './commands/principals.js';
 import { serveCommand } from './commands/serve.js';
@@ -30,6 +31,8 @@ program.addCommand(topCommand());
 program.addCommand(principalCommand());
 program.addCommand(tokenCommand());
 program.addCommand(blobsCommand());
+program.addCommand(codegenCommand());
+program.addCommand(schemaCommand());
 
 const first = process.argv[2];
 if (first === '-V' || first === '--version') {

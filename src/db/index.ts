@@ -52,3 +52,4 @@ export { behindPooler, sessionRequired } from './session.js';
 export { RETRYABLE_CODES, type RetryInfo, type TransactionOptions, withTransaction } from './transaction.js';
 export { translateMariaDbError } from './translate-mariadb.js';
 export { translatePostgresError } from './translate-postgres.js';
+export { POSTGRES_VALUE_TYPES, postgresTypeParser, type ValueKind, valueKindOf } from './value-types.js';

@@ -10,14 +10,10 @@ import { detectPooler, rememberPooler } from './session.js';
 import { applyStatementTimeout } from './statement-timeout.js';
 import { translatePostgresError } from './translate-postgres.js';
 import { TranslatingDialect } from './translating-dialect.js';
+import { postgresTypeParser } from './value-types.js';
 
-const INT8_OID = 20;
-
-/** int8 becomes a JavaScript bigint (never a lossy number); every other type keeps pg's parser. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+/** int8 (and int8[]) become JavaScript bigints (never lossy numbers): the parsers of POSTGRES_VALUE_TYPES, pg's for the rest. */
+const types = { getTypeParser: postgresTypeParser };
 
 function poolConfig(url: string, options: PoolOptions): pg.PoolConfig {
   return {

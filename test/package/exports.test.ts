@@ -47,7 +47,7 @@ describe('package entry points', () => {
     expect(importWith('strata/migrate', ['fastify', 'prom-client', 'pg-copy-streams', 'csv-parse']).ok).toBe(true);
   });
 
-  it.each(['db', 'upsert', 'softdelete', 'history', 'migrate', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'blobs', 'service'])(
+  it.each(['db', 'upsert', 'softdelete', 'history', 'migrate', 'model', 'bulk', 'boundary', 'observe', 'principals', 'ledger', 'blobs', 'service'])(
     'strata/%s is an entry point',
     (name) => {
       expect(importWith(`strata/${name}`, []).ok).toBe(true);

@@ -24,7 +24,7 @@ function runOptions(cmd: Command): Command {
 
 export function migrateCommand(): Command {
   const cmd = new Command('migrate')
-    .description('zero-downtime migrations: start (expand), complete (contract), rollback, status, plan, new, lint')
+    .description('zero-downtime migrations: start (expand), complete (contract), rollback, status, plan, new, generate, lint')
     .addHelpText('after', '\nExamples:\n  $ strata migrate status\n  $ strata migrate start && strata migrate complete');
   cmd
     .command('status')
@@ -56,6 +56,23 @@ export function migrateCommand(): Command {
     .option('--dir <folder>', 'migrations folder', 'migrations')
     .addHelpText('after', '\nExample:\n  $ strata migrate new add_weight')
     .action(lazy(actions, (a, name: string, flags: { dir: string }) => a.create(name, flags)));
+  cmd
+    .command('generate <name>')
+    .description('write the next migration from the difference between code-first definitions and the database (online operations only)')
+    .requiredOption('--model <file>', 'module exporting `model` (the list of definitions)')
+    .option('--dir <folder>', 'migrations folder', 'migrations')
+    .option('--schema <name>', 'the live schema', 'public')
+    .option('--allow-drop', 'also drop tables and columns the definitions no longer have')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ strata migrate generate add_weight --model src/db/model.ts\n\nRenames are never guessed: a renamed column shows as one added and one dropped; write rename_column yourself.',
+    )
+    .action(
+      lazy(
+        () => import('../actions/model.js'),
+        (a, name: string, flags: { model: string; dir: string; schema: string; allowDrop?: boolean }) => a.generateMigration(name, flags),
+      ),
+    );
   cmd
     .command('lint <file>')
     .description('flag SQL that locks or rewrites a live table (a .sql file, or a migration file: its sql operations)')

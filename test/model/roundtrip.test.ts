@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyModel, type ColumnSpec, generateModelSource, introspectModel, type ModelSnapshot, snapshotOf, type TableSpec } from '../../src/model/index.js';
+import { usePostgres } from '../support/postgres.js';
+import { generatedFolder, IMPORT_FROM } from './generated.js';
+
+const pg = usePostgres();
+const folder = generatedFolder();
+
+const TYPES: readonly { type: string; defaults: readonly string[]; check?: (c: string) => string }[] = [
+  { type: 'integer', defaults: ['0', '42'], check: (c) => `${c} >= 0` },
+  { type: 'bigint', defaults: ['0'], check: (c) => `${c} > -1` },
+  { type: 'text', defaults: ["''", "'x'"], check: (c) => `length(${c}) < 100` },
+  { type: 'boolean', defaults: ['true'] },
+  { type: 'numeric(10,2)', defaults: ['0'] },
+  { type: 'timestamp with time zone', defaults: ['clock_timestamp()', 'now()'] },
+  { type: 'date', defaults: ['CURRENT_DATE'] },
+  { type: 'jsonb', defaults: ["'{}'::jsonb"] },
+  { type: 'text[]', defaults: ["'{}'::text[]"] },
+  { type: 'uuid', defaults: [] },
+  { type: 'character varying(20)', defaults: [] },
+];
+
+const enumArb = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 });
+
+interface Plan {
+  enums: string[][];
+  tables: {
+    columns: {
+      type: number;
+      enumIndex: number;
+      useEnum: boolean;
+      nullable: boolean;
+      withDefault: boolean;
+      defaultIndex: number;
+      check: boolean;
+      index: 'none' | 'plain' | 'unique' | 'partial';
+    }[];
+    references: boolean;
+    softDelete: boolean;
+    history: boolean;
+    comment: boolean;
+  }[];
+}
+
+const planArb: fc.Arbitrary<Plan> = fc.record({
+  enums: fc.array(enumArb, { maxLength: 2 }),
+  tables: fc.array(
+    fc.record({
+      columns: fc.array(
+        fc.record({
+          type: fc.nat(TYPES.length - 1),
+          enumIndex: fc.nat(1),
+          useEnum: fc.boolean(),
+          nullable: fc.boolean(),
+          withDefault: fc.boolean(),
+          defaultIndex: fc.nat(1),
+          check: fc.boolean(),
+          index: fc.constantFrom('none', 'plain', 'unique', 'partial'),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
+      references: fc.boolean(),
+      softDelete: fc.boolean(),
+      history: fc.boolean(),
+      comment: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
+
+/** A model as plain data from a plan (the same shape defineTable produces). */
+function modelOf(plan: Plan): ModelSnapshot {
+  const enums = plan.enums.map((values, i) => ({ name: `e${i}`, values, comment: null }));
+  const tables: TableSpec[] = plan.tables.map((t, ti) => {
+    const name = `t${ti}`;
+    const columns: Record<string, ColumnSpec> = {
+      id: { type: 'uuid', nullable: false, default: null, generated: null, identity: null, expose: true, comment: null },
+    };
+    const checks: Record<string, string> = {};
+    const indexes: TableSpec['indexes'][number][] = [];
+    t.columns.forEach((c, ci) => {
+      const col = `c${ci}`;
+      const e = enums[c.enumIndex % Math.max(1, enums.length)];
+      const kind = TYPES[c.type] ?? { type: 'text', defaults: [] };
+      const type = c.useEnum && e ? e.name : kind.type;
+      const defaults = c.useEnum && e ? [`'${e.values[0]}'::${e.name}`] : kind.defaults;
+      const fallback = defaults[c.defaultIndex % Math.max(1, defaults.length)];
+      columns[col] = {
+        type,
+        nullable: c.nullable,
+        default: c.withDefault && fallback ? fallback : null,
+        generated: null,
+        identity: null,
+        expose: true,
+        comment: null,
+      };
+      if (c.check && !c.useEnum && kind.check) checks[`${name}_${col}_check`] = kind.check(col);
+      if (c.index !== 'none' && type !== 'jsonb' && type !== 'text[]') {
+        indexes.push({
+          name: `${name}_${col}_idx`,
+          keys: [col],
+          ...(c.index === 'unique' ? { unique: true } : {}),
+          ...(c.index === 'partial' ? { where: `${col} IS NOT NULL` } : {}),
+        });
+      }
+    });
+    const foreignKeys: TableSpec['foreignKeys'][number][] = [];
+    if (t.references && ti > 0) {
+      columns.parent_id = { type: 'uuid', nullable: true, default: null, generated: null, identity: null, expose: true, comment: null };
+      foreignKeys.push({ name: `${name}_parent_fkey`, columns: ['parent_id'], references: { table: 't0', columns: ['id'] }, onDelete: 'cascade' });
+    }
+    return {
+      name,
+      columns,
+      primaryKey: ['id'],
+      indexes,
+      checks,
+      foreignKeys,
+      softDelete: t.softDelete,
+      history: t.history,
+      comment: t.comment ? `table ${name}` : null,
+    };
+  });
+  return { enums, domains: [], tables, views: [] };
+}
+
+let schemas = 0;
+
+describe('round trip: define -> apply -> introspect -> generate', () => {
+  it('gives back equivalent definitions for random schemas (types, nullability, defaults, checks, indexes, foreign keys, enums, soft delete, history)', async () => {
+    await fc.assert(
+      fc.asyncProperty(planArb, async (plan) => {
+        const model = modelOf(plan);
+        const db = pg.database.db;
+        const first = `rt_${++schemas}_a`;
+        await applyModel(db, model, { schema: first });
+        const live = await introspectModel(db, { schema: first });
+        // What the database holds is what was defined (names, types, nullability, keys, flags).
+        expect(live.enums).toEqual(model.enums);
+        expect(live.tables.map((t) => t.name)).toEqual(model.tables.map((t) => t.name));
+        for (const [i, t] of live.tables.entries()) {
+          const want = model.tables[i] as TableSpec;
+          expect(Object.entries(t.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null])).toEqual(
+            Object.entries(want.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null]),
+          );
+          expect([t.primaryKey, t.softDelete, t.history, t.comment]).toEqual([want.primaryKey, want.softDelete, want.history, want.comment]);
+          expect(t.indexes.map((x) => [x.name, x.keys, x.unique ?? false, x.where !== undefined])).toEqual(
+            [...want.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)).map((x) => [x.name, x.keys, x.unique ?? false, x.where !== undefined]),
+          );
+          expect(Object.keys(t.checks).sort()).toEqual(Object.keys(want.checks).sort());
+          expect(t.foreignKeys).toEqual(want.foreignKeys);
+        }
+        // The generated code is the introspected model, and applying it again gives the same schema.
+        const file = await folder.write(`${first}.ts`, generateModelSource(live, { importFrom: IMPORT_FROM }));
+        const generated = snapshotOf((await folder.load(file)).model);
+        expect(generated).toEqual(live);
+        const second = `rt_${schemas}_b`;
+        await applyModel(db, generated, { schema: second });
+        expect(await introspectModel(db, { schema: second })).toEqual(live);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
