@@ -143,7 +143,7 @@ export default async function bench(): Promise<void> {
     const vsNaive2 = ratio(s.strata2, s.naive);
     const vsNaive1 = ratio(s.strata1, s.naive);
     const upsertRatio = ratio(s.strata2, s.upsert);
-    const reference = s.server.length
+    const reference = s.server?.length
       ? ` For reference, PostgreSQL reading the same rows from a server-side file reached ${ratio(s.server, s.naive).toFixed(1)}x naive, raw COPY on 1 connection ${ratio(s.raw1, s.naive).toFixed(1)}x, on 2 connections ${ratio(s.raw2, s.naive).toFixed(1)}x.`
       : '';
     const rssDiff = Math.abs(load5.maxRssMb - load1.maxRssMb) / load1.maxRssMb;
