@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { blobsCommand } from './commands/blobs.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';
 import { dbCommand } from './commands/db.js';
+import { ledgerCommand } from './commands/ledger.js';
 import { migrateCommand } from './commands/migrate.js';
 import { codegenCommand, schemaCommand } from './commands/model.js';
 import { explainCommand, topCommand } from './commands/observe.js';
@@ -33,6 +34,7 @@ program.addCommand(tokenCommand());
 program.addCommand(blobsCommand());
 program.addCommand(codegenCommand());
 program.addCommand(schemaCommand());
+program.addCommand(ledgerCommand());
 
 const first = process.argv[2];
 if (first === '-V' || first === '--version') {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { ensureStrataSchema } from '../db/index.js';
+import { setPrincipalContext } from '../principals/index.js';
 import { ACCOUNTS, ENTRIES, TRANSFERS_TABLE } from './tables.js';
 
 /** What an invariant violation breaks. */
@@ -37,7 +38,22 @@ export interface LedgerCheck {
 export interface CheckOptions {
   /** Violations listed per kind (all are counted). Default 100. */
   readonly limit?: number;
+  /** Called before each invariant is checked (for progress on a large ledger). */
+  readonly onProgress?: (progress: CheckProgress) => void;
 }
+
+/** Which invariant the check is at: the `done`-th of `total`. */
+export interface CheckProgress {
+  readonly kind: ViolationKind;
+  readonly done: number;
+  readonly total: number;
+}
+
+/**
+ * The principal the check reads as: no principal's own, with \`admin\`, which every ledger table's
+ * row-level security lets read every row (it writes nothing: the check is read only).
+ */
+export const LEDGER_CHECK_PRINCIPAL = { id: '00000000-0000-0000-0000-000000000000', scopes: ['admin'] } as const;
 
 const A = sql.raw(ACCOUNTS);
 const T = sql.raw(TRANSFERS_TABLE);
@@ -81,7 +97,9 @@ const QUERIES: Readonly<Record<ViolationKind, ReturnType<typeof sql<{ message: s
  * Verifies the ledger's invariants: every balance equals its opening balance plus its entries, each
  * currency's total is conserved, no balance breaks its limit, every transfer has exactly one debit
  * and one credit entry of its amount, every entry belongs to a transfer and records the balance
- * after it. Reads in one REPEATABLE READ snapshot, so it may run while transfers do.
+ * after it. Reads in one REPEATABLE READ snapshot, so it may run while transfers do. It reads as an
+ * admin principal (\`LEDGER_CHECK_PRINCIPAL\`), so row-level security shows it every account under
+ * any login role that may SELECT the ledger's tables, not only under one that bypasses it.
  *
  * @example
  * const report = await checkLedger(db);
@@ -95,9 +113,12 @@ export async function checkLedger<DB>(db: Kysely<DB>, options: CheckOptions = {}
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
+      await setPrincipalContext(trx, LEDGER_CHECK_PRINCIPAL);
       const violations: Violation[] = [];
       const counts = {} as Record<ViolationKind, number>;
-      for (const [kind, query] of Object.entries(QUERIES) as [ViolationKind, (typeof QUERIES)[ViolationKind]][]) {
+      const kinds = Object.entries(QUERIES) as [ViolationKind, (typeof QUERIES)[ViolationKind]][];
+      for (const [i, [kind, query]] of kinds.entries()) {
+        options.onProgress?.({ kind, done: i, total: kinds.length });
         const { rows } = await sql<{ message: string; total: number }>`SELECT message, count(*) OVER ()::int AS total FROM (${query}) v LIMIT ${limit}`.execute(
           trx,
         );

@@ -1,6 +1,14 @@
 export { createAccount, type EntryPage, getAccount, type ListEntriesOptions, listEntries, type OwnerScope } from './accounts.js';
 export { MAX_BATCH, type TransferBatchOptions, transferBatch } from './batch.js';
-export { type CheckOptions, checkLedger, type LedgerCheck, type Violation, type ViolationKind } from './check.js';
+export {
+  type CheckOptions,
+  type CheckProgress,
+  checkLedger,
+  LEDGER_CHECK_PRINCIPAL,
+  type LedgerCheck,
+  type Violation,
+  type ViolationKind,
+} from './check.js';
 export { LEDGER_ERROR_CODES } from './errors.js';
 export { getTransfer } from './get-transfer.js';
 export type { RetryOptions } from './retry.js';

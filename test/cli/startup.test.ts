@@ -43,6 +43,7 @@ describe('CLI start-up loads only what the command needs', () => {
       ['softdelete', 'purge', '--help'],
       ['explain', '--help'],
       ['token', 'issue', '--help'],
+      ['ledger', 'check', '--help'],
     ].map((args) => [args.join(' '), args] as const),
   )('strata %s loads no package but commander', (_, args) => {
     const result = strataWith(args, heavy);

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAccount, transfer } from '../../src/ledger/index.js';
+import { createPrincipal, type Principal, withPrincipal } from '../../src/principals/index.js';
+import { runCli } from '../support/cli.js';
+import { usePostgres } from '../support/postgres.js';
+import { createLoginRole, LEDGER_READER_GRANTS } from '../support/roles.js';
+
+const pg = usePostgres({ max: 4 });
+
+describe('strata ledger check', () => {
+  let env: NodeJS.ProcessEnv;
+  let wallet: string;
+  let transferId: string;
+  beforeAll(async () => {
+    const db = pg.database.db;
+    const alice: Principal = { id: (await createPrincipal(db, 'alice')).id, name: 'alice', scopes: ['wallet'], tokenId: uuidv7() };
+    wallet = (await withPrincipal(db, alice, (trx) => createAccount(trx, { ownerId: alice.id, currency: 'EUR', openingBalance: 100n }))).id;
+    const shop = await createAccount(db, { ownerId: uuidv7(), currency: 'EUR' });
+    transferId = (await transfer(db, { id: uuidv7(), debitAccountId: wallet, creditAccountId: shop.id, amount: 30n }, { principal: alice })).id;
+    // The operator's view: a service role held to row-level security, as in production.
+    const role = await createLoginRole(db, 'strata_t_ledger_cli', LEDGER_READER_GRANTS);
+    env = { DATABASE_URL: role.urlFrom(pg.url) };
+  });
+
+  it('a sound ledger: exit 0, nothing on stdout, the sizes it read on stderr', async () => {
+    const result = await runCli(['ledger', 'check'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('checking balance (1/6)');
+    expect(result.stderr).toMatch(/^ledger ok: 2 accounts, 1 transfers, 2 entries$/m);
+  });
+
+  it('each violation on its own line, exit 1 with one line naming how many', async () => {
+    const db = pg.database.db;
+    await sql`UPDATE strata.ledger_accounts SET balance = balance - 5 WHERE id = ${wallet}`.execute(db);
+    await sql`DELETE FROM strata.ledger_entries WHERE transfer_id = ${transferId} AND amount > 0`.execute(db);
+    try {
+      const result = await runCli(['ledger', 'check'], env);
+      expect(result.code).toBe(1);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('balance: '))).toHaveLength(2);
+      expect(lines.find((l) => l.startsWith('balance: '))).toContain(wallet);
+      expect(lines.filter((l) => l.startsWith('entries: '))).toEqual([expect.stringContaining(transferId)]);
+      expect(lines.filter((l) => l.startsWith('conservation: '))).toHaveLength(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+        /^strata: ledger check found 4 violations \(2 balance, 1 conservation, 1 entries\) in 2 accounts, 1 transfers, 1 entries$/,
+      );
+      const limited = await runCli(['ledger', 'check', '--limit', '1'], env);
+      expect(limited.code).toBe(1);
+      expect(limited.stdout).toContain('balance: 1 more not listed (--limit 1)');
+    } finally {
+      await sql`TRUNCATE strata.ledger_entries, strata.ledger_transfers, strata.ledger_accounts`.execute(db);
+    }
+  });
+
+  it('bad usage and an unreachable database: non-zero with one line', async () => {
+    const usage = await runCli(['ledger', 'check', '--limit', 'ten'], env);
+    expect(usage.code).not.toBe(0);
+    expect(usage.stderr).toMatch(/--limit/);
+    const down = await runCli(['ledger', 'check'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim().split('\n')).toHaveLength(1);
+    expect(down.stderr).toMatch(/^strata: /);
+  });
+});
