@@ -81,6 +81,14 @@ export async function lintSql(text: string): Promise<LintFinding[]> {
       }
       continue;
     }
+    if (stmt.RenameStmt) {
+      // A validated CHECK (col IS NOT NULL) follows its column through a rename (alter_column's shadow swap).
+      const rename = stmt.RenameStmt as Node;
+      const table = relName(rename.relation);
+      if (rename.renameType === 'OBJECT_COLUMN' && validatedColumns.delete(`${table}.${String(rename.subname)}`))
+        validatedColumns.add(`${table}.${String(rename.newname)}`);
+      continue;
+    }
     if (!stmt.AlterTableStmt) continue;
     const alter = stmt.AlterTableStmt as Node;
     const table = relName(alter.relation);

@@ -85,6 +85,28 @@ export const model = [orderStatus, positiveAmount, customers, ordersNext, openOr
     expect((await compareWithDatabase(db, snapshotOf(shopNext))).differences).toEqual([]);
   });
 
+  it('a type change becomes alter_column (a shadow column, never ALTER COLUMN TYPE) and a dropped NOT NULL drop_not_null, lint-clean', async () => {
+    const db = pg.database.db;
+    const changed = defineTable('orders', {
+      columns: {
+        ...ordersNext.columns,
+        lines: column('bigint').default('0'),
+        meta: column('jsonb').nullable(),
+        cost: column('numeric(12,2)').nullable().internal(),
+      },
+      primaryKey: ['id'],
+      indexes: ordersNext.spec.indexes,
+      checks: ordersNext.spec.checks,
+      foreignKeys: ordersNext.spec.foreignKeys,
+    });
+    const { operations } = await compareWithDatabase(db, snapshotOf([orderStatus, positiveAmount, customers, changed, shop[4]]));
+    expect(operations).toEqual([{ op: 'alter_column', table: 'orders', column: 'lines', type: 'bigint' }]);
+    const plan = await planMigration(db, '0002_lines_bigint', { operations });
+    const statements = [...plan.start, ...plan.complete].flatMap((s) => (s.kind === 'ddl' ? s.statements : s.kind === 'concurrent' ? [s.statement] : []));
+    expect(statements.some((s) => /ALTER COLUMN \S+ TYPE/.test(s))).toBe(false);
+    expect(await lintSql(statements.join(';\n'))).toEqual([]);
+  });
+
   it('strata migrate generate writes that migration file (and nothing when there is no difference)', async () => {
     const dir = fileURLToPath(new URL('.', `file://${modelFile}`));
     const none = await runCli(['migrate', 'generate', 'nothing', '--model', nextFile, '--dir', dir], { DATABASE_URL: pg.url });
@@ -92,6 +114,7 @@ export const model = [orderStatus, positiveAmount, customers, ordersNext, openOr
     expect(none.code).toBe(0);
     const back = await runCli(['migrate', 'generate', 'back', '--model', modelFile, '--dir', dir, '--allow-drop'], { DATABASE_URL: pg.url });
     expect(back.code).toBe(0);
+    expect(back.stderr).not.toContain('lint:');
     const written = back.stdout.trim();
     expect(written).toMatch(/0001_back\.ts$/);
     const text = await readFile(written, 'utf8');

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyModel, type ColumnSpec, generateModelSource, introspectModel, type ModelSnapshot, snapshotOf, type TableSpec } from '../../src/model/index.js';
+import {
+  applyModel,
+  type ColumnSpec,
+  generateModelSource,
+  type IndexKey,
+  introspectModel,
+  type ModelSnapshot,
+  snapshotOf,
+  type TableSpec,
+} from '../../src/model/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { generatedFolder, IMPORT_FROM } from './generated.js';
 
@@ -25,11 +34,14 @@ const enumArb = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { minLength:
 
 interface Plan {
   enums: string[][];
+  domain: boolean;
+  view: boolean;
   tables: {
     columns: {
       type: number;
       enumIndex: number;
       useEnum: boolean;
+      useDomain: boolean;
       nullable: boolean;
       withDefault: boolean;
       defaultIndex: number;
@@ -37,6 +49,8 @@ interface Plan {
       index: 'none' | 'plain' | 'unique' | 'partial';
     }[];
     references: boolean;
+    generated: boolean;
+    expressionIndex: boolean;
     softDelete: boolean;
     history: boolean;
     comment: boolean;
@@ -45,6 +59,8 @@ interface Plan {
 
 const planArb: fc.Arbitrary<Plan> = fc.record({
   enums: fc.array(enumArb, { maxLength: 2 }),
+  domain: fc.boolean(),
+  view: fc.boolean(),
   tables: fc.array(
     fc.record({
       columns: fc.array(
@@ -52,6 +68,7 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
           type: fc.nat(TYPES.length - 1),
           enumIndex: fc.nat(1),
           useEnum: fc.boolean(),
+          useDomain: fc.boolean(),
           nullable: fc.boolean(),
           withDefault: fc.boolean(),
           defaultIndex: fc.nat(1),
@@ -61,6 +78,8 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
         { minLength: 1, maxLength: 5 },
       ),
       references: fc.boolean(),
+      generated: fc.boolean(),
+      expressionIndex: fc.boolean(),
       softDelete: fc.boolean(),
       history: fc.boolean(),
       comment: fc.boolean(),
@@ -83,8 +102,9 @@ function modelOf(plan: Plan): ModelSnapshot {
       const col = `c${ci}`;
       const e = enums[c.enumIndex % Math.max(1, enums.length)];
       const kind = TYPES[c.type] ?? { type: 'text', defaults: [] };
-      const type = c.useEnum && e ? e.name : kind.type;
-      const defaults = c.useEnum && e ? [`'${e.values[0]}'::${e.name}`] : kind.defaults;
+      const domain = c.useDomain && plan.domain && !(c.useEnum && e);
+      const type = c.useEnum && e ? e.name : domain ? 'd0' : kind.type;
+      const defaults = c.useEnum && e ? [`'${e.values[0]}'::${e.name}`] : domain ? ['1'] : kind.defaults;
       const fallback = defaults[c.defaultIndex % Math.max(1, defaults.length)];
       columns[col] = {
         type,
@@ -95,7 +115,7 @@ function modelOf(plan: Plan): ModelSnapshot {
         expose: true,
         comment: null,
       };
-      if (c.check && !c.useEnum && kind.check) checks[`${name}_${col}_check`] = kind.check(col);
+      if (c.check && type === kind.type && kind.check) checks[`${name}_${col}_check`] = kind.check(col);
       if (c.index !== 'none' && type !== 'jsonb' && type !== 'text[]') {
         indexes.push({
           name: `${name}_${col}_idx`,
@@ -105,6 +125,10 @@ function modelOf(plan: Plan): ModelSnapshot {
         });
       }
     });
+    if (t.generated) {
+      columns.g = { type: 'text', nullable: true, default: null, generated: '(id)::text', identity: null, expose: true, comment: null };
+    }
+    if (t.expressionIndex) indexes.push({ name: `${name}_expr_idx`, keys: [{ expression: 'lower((id)::text)' }] });
     const foreignKeys: TableSpec['foreignKeys'][number][] = [];
     if (t.references && ti > 0) {
       columns.parent_id = { type: 'uuid', nullable: true, default: null, generated: null, identity: null, expose: true, comment: null };
@@ -122,13 +146,27 @@ function modelOf(plan: Plan): ModelSnapshot {
       comment: t.comment ? `table ${name}` : null,
     };
   });
-  return { enums, domains: [], tables, views: [] };
+  const domains = plan.domain ? [{ name: 'd0', type: 'integer', nullable: true, default: null, checks: { d0_check: 'VALUE >= 0' }, comment: null }] : [];
+  const views = plan.view
+    ? [
+        {
+          name: 'v0',
+          definition: 'SELECT id FROM t0',
+          columns: { id: { type: 'uuid', nullable: true, default: null, generated: null, identity: null, expose: true, comment: null } },
+          comment: null,
+        },
+      ]
+    : [];
+  return { enums, domains, tables, views };
 }
 
 let schemas = 0;
 
+/** An index key as declared: a column by name; an expression is PostgreSQL's to render. */
+const keyShape = (key: IndexKey) => (typeof key === 'string' ? key : 'expression');
+
 describe('round trip: define -> apply -> introspect -> generate', () => {
-  it('gives back equivalent definitions for random schemas (types, nullability, defaults, checks, indexes, foreign keys, enums, soft delete, history)', async () => {
+  it('gives back equivalent definitions for random schemas (types, nullability, defaults, checks, plain, unique, partial and expression indexes, foreign keys, enums, domains, generated columns, views, soft delete, history)', async () => {
     await fc.assert(
       fc.asyncProperty(planArb, async (plan) => {
         const model = modelOf(plan);
@@ -138,15 +176,17 @@ describe('round trip: define -> apply -> introspect -> generate', () => {
         const live = await introspectModel(db, { schema: first });
         // What the database holds is what was defined (names, types, nullability, keys, flags).
         expect(live.enums).toEqual(model.enums);
+        expect(live.domains.map((d) => [d.name, d.type, Object.keys(d.checks)])).toEqual(model.domains.map((d) => [d.name, d.type, Object.keys(d.checks)]));
+        expect(live.views.map((v) => [v.name, v.columns])).toEqual(model.views.map((v) => [v.name, v.columns]));
         expect(live.tables.map((t) => t.name)).toEqual(model.tables.map((t) => t.name));
         for (const [i, t] of live.tables.entries()) {
           const want = model.tables[i] as TableSpec;
-          expect(Object.entries(t.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null])).toEqual(
-            Object.entries(want.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null]),
+          expect(Object.entries(t.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null, c.generated !== null])).toEqual(
+            Object.entries(want.columns).map(([n, c]) => [n, c.type, c.nullable, c.default !== null, c.generated !== null]),
           );
           expect([t.primaryKey, t.softDelete, t.history, t.comment]).toEqual([want.primaryKey, want.softDelete, want.history, want.comment]);
-          expect(t.indexes.map((x) => [x.name, x.keys, x.unique ?? false, x.where !== undefined])).toEqual(
-            [...want.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)).map((x) => [x.name, x.keys, x.unique ?? false, x.where !== undefined]),
+          expect(t.indexes.map((x) => [x.name, x.keys.map(keyShape), x.unique ?? false, x.where !== undefined])).toEqual(
+            [...want.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)).map((x) => [x.name, x.keys.map(keyShape), x.unique ?? false, x.where !== undefined]),
           );
           expect(Object.keys(t.checks).sort()).toEqual(Object.keys(want.checks).sort());
           expect(t.foreignKeys).toEqual(want.foreignKeys);
@@ -159,7 +199,7 @@ describe('round trip: define -> apply -> introspect -> generate', () => {
         await applyModel(db, generated, { schema: second });
         expect(await introspectModel(db, { schema: second })).toEqual(live);
       }),
-      { numRuns: 12 },
+      { numRuns: 25 },
     );
-  });
+  }, 600_000);
 });

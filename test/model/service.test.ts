@@ -1,9 +1,19 @@
 import { join } from 'node:path';
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { compareWithDatabase, diffModels, generateModelSource, introspectModel, renderedByDatabase, snapshotOf } from '../../src/model/index.js';
-import { model } from '../../src/service/catalog/model.js';
-import { migrateService } from '../../src/service/index.js';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  compareWithDatabase,
+  diffModels,
+  generateModelSource,
+  introspectModel,
+  renderedByDatabase,
+  snapshotOf,
+  type TableType,
+  zodSchemas,
+} from '../../src/model/index.js';
+import { model, products } from '../../src/service/catalog/model.js';
+import { migrateService, type ServiceDatabase } from '../../src/service/index.js';
 import { runCli } from '../support/cli.js';
 import { usePostgres } from '../support/postgres.js';
 import { generatedFolder, IMPORT_FROM } from './generated.js';
@@ -14,6 +24,11 @@ const folder = generatedFolder();
 describe("the reference service's schema, declared code-first", () => {
   beforeAll(async () => {
     await pg.withSession((d) => migrateService(d.db));
+  });
+
+  it("the service's hand-written Kysely row type is the one the definition gives, and its internal columns stay out of the row schema", () => {
+    expectTypeOf<Selectable<ServiceDatabase['products']>>().toEqualTypeOf<Selectable<TableType<typeof products>>>();
+    for (const internal of ['cost', 'supplier_code', 'internal_notes']) expect(Object.keys(zodSchemas(products).row.shape)).not.toContain(internal);
   });
 
   it('has no drift from the database its migrations build', async () => {
