@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Kysely } from 'kysely';
 import { StrataError } from '../../db/index.js';
@@ -35,6 +35,7 @@ export function codegen(flags: CodegenFlags): Promise<void> {
       if (committed !== source) throw new StrataError('CODEGEN_STALE', `${flags.out} is stale: run strata codegen --out ${flags.out}`);
       say(`${flags.out}: up to date`);
     } else if (flags.out) {
+      await mkdir(dirname(resolve(flags.out)), { recursive: true });
       await writeFile(flags.out, source);
       note(`wrote ${flags.out}`);
     } else process.stdout.write(source);
