@@ -4,7 +4,7 @@
  * Prints a table (mutation, tests run, caught) and writes bench/results/mutate-db.md and .json.
  *
  *   npm run mutate:db                     # every mutation
- *   npm run mutate:db -- --only id,id2    # some of them (results are then not written)
+ *   npm run mutate:db -- --only id,id2    # some of them: their rows replace theirs in the committed results (same server version)
  *   npm run mutate:db -- --list
  *
  * Uses DATABASE_URL when set, else one throwaway embedded PostgreSQL for the whole run. First runs
@@ -248,17 +248,42 @@ async function main(): Promise<number> {
     }
 
     const date = new Date().toISOString();
+    // --only: the rows it ran replace theirs in the committed results (same server version), the rest are kept as they were.
+    const earlier = only
+      ? ((await readFile(join(ROOT, 'bench/results/mutate-db.json'), 'utf8')
+          .then(
+            (t) =>
+              JSON.parse(t) as {
+                date: string;
+                database: string;
+                baseline: { passed: number; seconds: number };
+                rows: Row[];
+                reruns?: { date: string; ids: string[]; baseline: { passed: number; seconds: number } }[];
+              },
+          )
+          .catch(() => undefined)) ?? undefined)
+      : undefined;
+    const merged = earlier !== undefined && earlier.database === `PostgreSQL ${caps.version}`;
+    if (only && !merged) say('--only: no earlier results on this server version to merge into; results not written');
+    const reruns = merged
+      ? [...(earlier.reruns ?? []), { date, ids: rows.map((r) => r.id), baseline: { passed: baseline.tests.length, seconds: baseline.seconds } }]
+      : [];
+    const base = merged ? earlier.baseline : { passed: baseline.tests.length, seconds: baseline.seconds };
+    if (merged) {
+      const fresh = new Map(rows.map((r) => [r.id, r]));
+      rows.splice(0, rows.length, ...MUTATIONS.map((m) => fresh.get(m.id) ?? earlier.rows.find((r) => r.id === m.id)).filter((r): r is Row => r !== undefined));
+    }
     const summary = `${rows.filter((r) => r.caught === 'yes' || r.caught === 'refused').length} of ${rows.filter((r) => r.caught !== 'skipped').length} mutations caught (${rows.filter((r) => r.caught === 'skipped').length} skipped on this server)`;
     const md = [
       '# Hand-written mutations of the database-backed core paths (npm run mutate:db)',
       '',
-      `Date: ${date}  `,
+      `Date: ${merged ? earlier.date : date}  `,
       `Machine: ${machine()}  `,
       `Database: PostgreSQL ${caps.version}`,
       '',
       summary,
       '',
-      `Baseline (the fixed code): the ${baseline.tests.length} named tests passed on the unmutated copy (${baseline.seconds} s).`,
+      `Baseline (the fixed code): the ${base.passed} named tests passed on the unmutated copy (${base.seconds} s).`,
       '',
       table(rows),
       '',
@@ -267,16 +292,20 @@ async function main(): Promise<number> {
       '- Each mutation (bench/mutate/mutations.ts) is applied to a scratch copy of the sources and only the tests it names run against it (vitest -t); the named tests first passed on the unmutated copy.',
       '- caught **yes**: a named test failed; **refused**: the named test file refused to run at all, which is what a mutation of its configuration must cause (STRATA_SOAK=0); **no**: every named test passed with the path broken; **skipped**: the mutation breaks a path this server does not take.',
       '- "#29 test" marks the mutation issue #29 describes for its tests 1-5 (acceptance 1).',
+      ...reruns.map(
+        (r) =>
+          `- Rerun on ${r.date} with \`--only ${r.ids.join(',')}\` (after a test was strengthened; its ${r.baseline.passed} named tests passed on the unmutated copy first); the other rows are from the date above.`,
+      ),
       '',
     ].join('\n');
     process.stdout.write(`${md}\n`);
-    if (only) say('--only: results not written to bench/results');
+    if (only && !merged) say('--only: results not written to bench/results');
     else {
       const out = join(ROOT, 'bench/results');
       await writeFile(join(out, 'mutate-db.md'), md);
       await writeFile(
         join(out, 'mutate-db.json'),
-        `${JSON.stringify({ date, machine: machine(), database: `PostgreSQL ${caps.version}`, summary, baseline: { passed: baseline.tests.length, seconds: baseline.seconds }, rows }, null, 2)}\n`,
+        `${JSON.stringify({ date, machine: machine(), database: `PostgreSQL ${caps.version}`, summary, baseline: base, rows, ...(merged ? { date: earlier.date, reruns } : {}) }, null, 2)}\n`,
       );
       say('wrote bench/results/mutate-db.md and .json');
     }

@@ -39,7 +39,9 @@ interface Counts {
   timeout: number;
   survived: number;
   noCoverage: number;
-  /** Ignored, compile and runtime errors: not counted in the score. */
+  /** Static mutants, not run unless STRATA_MUTATE_STATIC=1 (stryker.config.mjs): not counted in the score. */
+  ignored: number;
+  /** Mutants that did not compile or crashed the runner: not counted in the score. */
   other: number;
 }
 
@@ -108,7 +110,7 @@ async function fromStryker(root: string, group: MutationGroup): Promise<GroupRes
     .catch(() => undefined)) ?? { date: (await stat(path)).mtime.toISOString() };
   const testFile = new Map<string, string>();
   for (const [file, { tests }] of Object.entries(report.testFiles ?? {})) for (const t of tests) testFile.set(t.id, file);
-  const counts: Counts = { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 0 };
+  const counts: Counts = { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, other: 0 };
   const kills: Record<string, number> = Object.fromEntries(group.tests.map((t) => [t, 0]));
   const survivors: Survivor[] = [];
   for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
@@ -134,7 +136,8 @@ async function fromStryker(root: string, group: MutationGroup): Promise<GroupRes
         };
         const reason = reasonFor(s);
         survivors.push(reason ? { ...s, reason } : s);
-      } else counts.other++;
+      } else if (m.status === 'Ignored') counts.ignored++;
+      else counts.other++;
     }
   }
   const detected = counts.killed + counts.timeout;
@@ -166,18 +169,19 @@ function reasoned(g: GroupResult): GroupResult {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/`/g, "'");
 const code = (text: string) => (text === '' ? '(empty)' : `\`${cell(text.length > 70 ? `${text.slice(0, 67)}...` : text)}\``);
 
-function markdown(groups: readonly GroupResult[], date: string): string {
+function markdown(groups: readonly GroupResult[], date: string, notRun: readonly MutationGroup[]): string {
   const total = groups.reduce<Counts>(
     (t, g) => {
       for (const k of Object.keys(t) as (keyof Counts)[]) t[k] += g.counts[k];
       return t;
     },
-    { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 0 },
+    { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, other: 0 },
   );
   const detected = total.killed + total.timeout;
   const score = Math.round((1000 * detected) / Math.max(1, detected + total.survived + total.noCoverage)) / 10;
   const unexplained = groups.flatMap((g) => g.survivors).filter((s) => !s.reason).length;
-  const unusedReasons = ACCEPTED.filter((a) => !groups.some((g) => g.survivors.some((s) => matches(a, s))));
+  const reported = new Set(groups.flatMap((g) => g.modules));
+  const unusedReasons = ACCEPTED.filter((a) => reported.has(a.file) && !groups.some((g) => g.survivors.some((s) => matches(a, s))));
   const out = [
     '# Mutation testing of the modules whose tests need no database (npm run mutate)',
     '',
@@ -188,17 +192,23 @@ function markdown(groups: readonly GroupResult[], date: string): string {
     'mutates its modules and runs only its own test files, none of which needs a database. The database-backed paths',
     'are broken by hand instead: `npm run mutate:db` ([mutate-db.md](mutate-db.md)).',
     '',
-    `**Score ${score}%** over ${total.mutants} mutants: ${total.killed} killed, ${total.timeout} timed out, ${total.survived} survived, ${total.noCoverage} not covered by any test, ${total.other} ignored or not compiling (not scored). ${unexplained === 0 ? 'Every surviving mutant has a reason below.' : `**${unexplained} surviving mutants have neither a test nor a reason.**`}`,
+    `**Score ${score}%** over ${total.mutants} mutants: ${total.killed} killed, ${total.timeout} timed out, ${total.survived} survived, ${total.noCoverage} not covered by any test; not scored: ${total.ignored} static mutants not run (module-level tables and constants: each needs the group's modules reloaded and every test rerun; \`STRATA_MUTATE_STATIC=1\` runs them), ${total.other} not compiling. ${unexplained === 0 ? 'Every surviving mutant has a reason below.' : `**${unexplained} surviving mutants have neither a test nor a reason.**`}`,
     '',
-    '| group | modules | mutants | killed | timeout | survived | no coverage | score | run |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| group | modules | mutants | killed | timeout | survived | no coverage | static, not run | score | run |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...groups.map(
       (g) =>
-        `| ${g.name} | ${g.modules.join(', ')} | ${g.counts.mutants} | ${g.counts.killed} | ${g.counts.timeout} | ${g.counts.survived} | ${g.counts.noCoverage} | ${g.score ?? '-'}% | ${g.date.slice(0, 16).replace('T', ' ')}${g.seconds !== undefined ? `, ${g.seconds} s, concurrency ${g.concurrency}` : ''} |`,
+        `| ${g.name} | ${g.modules.join(', ')} | ${g.counts.mutants} | ${g.counts.killed} | ${g.counts.timeout} | ${g.counts.survived} | ${g.counts.noCoverage} | ${g.counts.ignored ?? 0} | ${g.score ?? '-'}% | ${g.date.slice(0, 16).replace('T', ' ')}${g.seconds !== undefined ? `, ${g.seconds} s, concurrency ${g.concurrency}` : ''} |`,
     ),
     '',
     'Score: killed or timed out, over killed, timed out, survived and not covered.',
     '',
+    ...(notRun.length > 0
+      ? [
+          `**Not run yet** (no results, so not in the score): ${notRun.map((g) => `${g.name} (${g.mutate.join(', ')})`).join('; ')}. Run \`npm run mutate -- ${notRun.map((g) => g.name).join(' ')}\`.`,
+          '',
+        ]
+      : []),
     '## What each test file kills',
     '',
     '| group | test file | mutants it killed first |',
@@ -241,15 +251,19 @@ export async function writeReport(root: string): Promise<number> {
     .then((t) => (JSON.parse(t) as { groups: GroupResult[] }).groups)
     .catch(() => [] as GroupResult[]);
   const groups: GroupResult[] = [];
+  const notRun: MutationGroup[] = [];
   for (const group of GROUPS) {
     const fresh = await fromStryker(root, group);
     const earlier = committed.find((g) => g.name === group.name);
     if (fresh) groups.push(fresh);
     else if (earlier) groups.push(reasoned({ ...earlier, what: group.what }));
-    else process.stderr.write(`[mutate] ${group.name}: never run (npm run mutate -- ${group.name}); left out of the report\n`);
+    else {
+      notRun.push(group);
+      process.stderr.write(`[mutate] ${group.name}: never run (npm run mutate -- ${group.name}); listed as not run\n`);
+    }
   }
   const date = new Date().toISOString();
-  const md = markdown(groups, date);
+  const md = markdown(groups, date, notRun);
   await writeFile(join(root, 'bench/results/mutation.md'), md);
   await writeFile(join(root, 'bench/results/mutation.json'), `${JSON.stringify({ date, machine: machine(), groups }, null, 2)}\n`);
   process.stderr.write(`[mutate] wrote bench/results/mutation.md and .json\n`);

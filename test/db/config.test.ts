@@ -17,7 +17,8 @@ function refusal(load: () => unknown): string {
 
 describe('loadConfig (pure: the environment is an argument)', () => {
   it('with nothing set: the embedded server, .strata, the default pool, slow-query log at 500 ms without plans', () => {
-    expect(loadConfig({})).toEqual({
+    // Strict: a key set to undefined (embeddedPort: undefined) would be a difference.
+    expect(loadConfig({})).toStrictEqual({
       home: '.strata',
       slowQuery: { thresholdMs: 500, explain: 'off', sampleRate: 1 },
       pool: { max: 10, idleTimeoutMs: 10_000, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000, applicationName: 'strata' },
@@ -141,7 +142,8 @@ describe('loadConfig (pure: the environment is an argument)', () => {
 
 describe('checkHost', () => {
   it('accepts IP addresses and host names', () => {
-    for (const host of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost', 'db-1.example.com', 'a', 'x1.y2']) expect(checkHost(host), host).toBe(host);
+    for (const host of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost', 'db-1.example.com', 'a', 'x1.y2', 'a.b', 'db.x'])
+      expect(checkHost(host), host).toBe(host);
   });
 
   it('refuses anything else, naming the variable', () => {

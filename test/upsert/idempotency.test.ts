@@ -86,6 +86,17 @@ describe('idempotency key store', () => {
     expect(err.code).toBe('IDEMPOTENCY_KEY_IN_FLIGHT');
   });
 
+  it('expired keys start afresh without waiting for cleanup: a claim of a completed key past its retention runs again', async () => {
+    const old = acquired(await claimIdempotencyKey(db, request('k4-stale'), { retentionMs: 50 }));
+    await withTransaction(db, (trx) => completeIdempotencyKey(trx, old, { status: 201, headers: {}, body: '{}' }));
+    await sql`SELECT pg_sleep(0.1)`.execute(db);
+    // No cleanupIdempotencyKeys here: the claim itself must see that the stored response expired.
+    const again = await claimIdempotencyKey(db, request('k4-stale'));
+    expect(again.kind).toBe('acquired');
+    await withTransaction(db, (trx) => completeIdempotencyKey(trx, acquired(again), { status: 200, headers: {}, body: '{"again":true}' }));
+    expect(await claimIdempotencyKey(db, request('k4-stale'))).toMatchObject({ kind: 'replay', response: { status: 200, body: '{"again":true}' } });
+  });
+
   it('expired keys start afresh and are cleaned up', async () => {
     const old = acquired(await claimIdempotencyKey(db, request('k4'), { retentionMs: 50 }));
     await withTransaction(db, (trx) => completeIdempotencyKey(trx, old, { status: 201, headers: {}, body: '{}' }));
