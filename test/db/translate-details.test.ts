@@ -152,6 +152,7 @@ describe('translateMariaDbError: every errno it maps, its messages and details',
     expect(translateMariaDbError({ errno: 1045, sqlMessage: 'Access denied' }).message).toBe('Access denied');
     expect(translateMariaDbError({ errno: 1205, message: 'Lock wait timeout exceeded' }).message).toBe('lock timeout');
     expect(translateMariaDbError({}).message).toBe('');
+    expect(translateMariaDbError(null)).toMatchObject({ code: 'DATABASE_ERROR', message: 'null' });
     const text = translateMariaDbError('boom');
     expect([text.code, text.message, text.cause]).toEqual(['DATABASE_ERROR', 'boom', 'boom']);
   });

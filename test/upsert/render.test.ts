@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo } from '../../src/db/index.js';
+import { rules } from '../../src/upsert/render.js';
 import { mergeStatement, nativeStatement } from '../../src/upsert/strategies.js';
 import type { UpsertTarget } from '../../src/upsert/target.js';
 import { compiled } from '../support/compile.js';
@@ -72,5 +73,17 @@ describe('upsert statements (rendered, no I/O)', () => {
         'WHEN NOT MATCHED THEN INSERT ("sku", "name") VALUES (s."sku", s."name") RETURNING merge_action() AS strata_action, t.*',
     );
     expect(q.parameters).toEqual(['A-1', 'Hammer']);
+  });
+});
+
+describe('upsert update rules (pure)', () => {
+  it('by default every column but the kept ones (conflict key, primary key) takes the incoming value; a list or a map names them', () => {
+    expect(rules(undefined, ['sku', 'name', 'id', 'price'], ['sku', 'id'])).toEqual([
+      ['name', 'incoming'],
+      ['price', 'incoming'],
+    ]);
+    expect(rules(['price'], ['sku', 'name', 'price'], ['sku'])).toEqual([['price', 'incoming']]);
+    expect(rules({ name: 'incoming' }, ['sku', 'name'], ['sku'])).toEqual([['name', 'incoming']]);
+    expect(rules([], ['sku', 'name'], ['sku'])).toEqual([]);
   });
 });
