@@ -1,3 +1,14 @@
+export {
+  type AccessOptions,
+  type Authorizer,
+  installAccess,
+  isRouteScope,
+  type PrincipalFor,
+  principalOf,
+  ROUTE_SCOPE,
+  type RouteScope,
+  routeScopeOf,
+} from './access.js';
 export { type ApiReferenceOptions, registerApiReference } from './api-reference.js';
 export { BINARY_SCHEMA, type BinaryResponse, binary, type RawBodyDoc } from './binary.js';
 export { type Dto, defineOutput, isDto, type OutputDto } from './dto.js';

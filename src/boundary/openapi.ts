@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RouteScope } from './access.js';
 import { isBinaryResponse } from './binary.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
 import { type Problem, problem } from './problem.js';
@@ -11,6 +12,8 @@ export interface ExtraOperation {
   readonly url: string;
   readonly summary: string;
   readonly tags?: readonly string[];
+  /** Who may call it; default `public`. */
+  readonly scope?: RouteScope;
   readonly responses: Readonly<Record<string, { readonly description: string; readonly contentType?: string; readonly example?: unknown }>>;
 }
 
@@ -50,8 +53,10 @@ export interface OpenApiOptions {
   /** Headers and answers added by the route wrappers the routes are registered with. */
   readonly wrappers?: readonly WrapperDoc[];
   /**
-   * Security schemes (OpenAPI `components.securitySchemes`); every operation then requires one of
-   * them, and the API reference offers to authorize.
+   * Security schemes (OpenAPI `components.securitySchemes`); the API reference then offers to
+   * authorize. Each operation states its own requirement from its route's scope: the first scheme
+   * with the scope (`[{ bearer: ['catalog:read'] }]`), any token (`[{ bearer: [] }]`), or none
+   * for a public route (`[]`).
    */
   readonly securitySchemes?: Readonly<Record<string, JsonSchema>>;
 }
@@ -92,6 +97,37 @@ const OWN_PROBLEMS: Readonly<Record<number, ProblemNote>> = {
     examples: [problem(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it has been logged with this request id', { request_id: REQUEST_ID })],
   },
 };
+
+/** The answers of routes that need a token (see access.ts), documented on each of them. */
+const AUTH_PROBLEMS: Readonly<Record<number, ProblemNote>> = {
+  401: {
+    description:
+      '`AUTHENTICATION_REQUIRED`: no `Authorization: Bearer <token>`, or a token that is malformed, unknown, expired or revoked (one answer for all), with `WWW-Authenticate: Bearer`',
+    examples: [problem(401, 'AUTHENTICATION_REQUIRED', 'send Authorization: Bearer <token> with a valid token', { request_id: REQUEST_ID })],
+    headers: { 'WWW-Authenticate': { description: 'the scheme to use', schema: { type: 'string' }, example: 'Bearer realm="strata"' } },
+  },
+  403: {
+    description: "`SCOPE_REQUIRED`: the token is valid but lacks the route's scope",
+    examples: [problem(403, 'SCOPE_REQUIRED', 'this route needs the scope catalog:write; the token has catalog:read', { request_id: REQUEST_ID })],
+  },
+  429: {
+    description: '`RATE_LIMITED`: the principal sent more requests than its rate allows',
+    examples: [problem(429, 'RATE_LIMITED', 'too many requests from this principal; retry after 1 s', { request_id: REQUEST_ID })],
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' }, example: '1' } },
+  },
+};
+
+function scopeLine(scope: RouteScope): string {
+  if (scope === 'public') return 'Public: no token needed.';
+  if (scope === 'authenticated') return 'Needs a bearer token (any scope).';
+  return `Needs a bearer token with the scope \`${scope}\`.`;
+}
+
+function securityOf(scope: RouteScope, scheme: string | undefined): JsonSchema {
+  if (!scheme) return {};
+  if (scope === 'public') return { security: [] };
+  return { security: [{ [scheme]: scope === 'authenticated' ? [] : [scope] }] };
+}
 
 const PARAM_IN: Record<Exclude<Location, 'body'>, string> = { path: 'path', query: 'query', header: 'header' };
 
@@ -165,7 +201,7 @@ function requestBody(route: Route): JsonSchema | undefined {
   return { required: true, content };
 }
 
-function operation(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema {
+function operation(route: Route, wrappers: readonly WrapperDoc[], scheme: string | undefined): JsonSchema {
   const active = wrappers.filter((w) => w.appliesTo(route) !== 'none');
   const successHeaders = Object.assign({}, ...active.map((w) => w.successHeaders ?? {})) as Record<string, HeaderDoc>;
   const responses: Record<string, JsonSchema> = {};
@@ -191,6 +227,7 @@ function operation(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema {
   };
   if (route.schemas.body || route.schemas.query || route.schemas.path || route.schemas.header) note(400);
   for (const status of route.problems) note(status);
+  if (route.scope !== 'public') for (const status of route.scope === 'authenticated' ? [401, 429] : [401, 403, 429]) note(status, AUTH_PROBLEMS[status]);
   for (const wrapper of active) for (const [status, n] of Object.entries(wrapper.problems)) note(Number(status), n);
   note(500);
   for (const [status, list] of [...notes].sort(([a], [b]) => a - b)) responses[String(status)] = problemResponse(status, list);
@@ -199,14 +236,17 @@ function operation(route: Route, wrappers: readonly WrapperDoc[]): JsonSchema {
   return {
     operationId: `${route.method.toLowerCase()}${route.url.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: route.summary,
+    description: scopeLine(route.scope),
     ...(route.tags.length ? { tags: [...route.tags] } : {}),
+    ...securityOf(route.scope, scheme),
     ...(params.length ? { parameters: params } : {}),
     ...(body ? { requestBody: body } : {}),
     responses,
   };
 }
 
-function extraOperation(extra: ExtraOperation): JsonSchema {
+function extraOperation(extra: ExtraOperation, scheme: string | undefined): JsonSchema {
+  const scope = extra.scope ?? 'public';
   const responses: Record<string, JsonSchema> = {};
   for (const [status, r] of Object.entries(extra.responses)) {
     responses[status] = r.contentType
@@ -221,7 +261,19 @@ function extraOperation(extra: ExtraOperation): JsonSchema {
         }
       : { description: r.description };
   }
-  return { summary: extra.summary, ...(extra.tags ? { tags: [...extra.tags] } : {}), responses };
+  if (scope !== 'public') {
+    for (const status of scope === 'authenticated' ? [401, 429] : [401, 403, 429]) {
+      const note = AUTH_PROBLEMS[status];
+      if (note) responses[String(status)] = problemResponse(status, [note]);
+    }
+  }
+  return {
+    summary: extra.summary,
+    description: scopeLine(scope),
+    ...(extra.tags ? { tags: [...extra.tags] } : {}),
+    ...securityOf(scope, scheme),
+    responses,
+  };
 }
 
 /**
@@ -234,16 +286,17 @@ function extraOperation(extra: ExtraOperation): JsonSchema {
  */
 export function openApiDocument(routes: readonly Route[], info: OpenApiInfo, options: OpenApiOptions = {}): OpenApiDocument {
   const wrappers = options.wrappers ?? [];
+  const scheme = Object.keys(options.securitySchemes ?? {})[0];
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, JsonSchema> = { Problem: toJsonSchema(ProblemSchema, 'output') };
   for (const route of routes) {
     const path = openApiPath(route.url);
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route, wrappers) };
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route, wrappers, scheme) };
     for (const dto of Object.values(route.responses)) if (dto && !isBinaryResponse(dto)) schemas[dto.name] = toJsonSchema(dto.schema, 'output');
   }
   for (const extra of options.extras ?? []) {
     const path = openApiPath(extra.url);
-    paths[path] = { ...paths[path], [extra.method.toLowerCase()]: extraOperation(extra) };
+    paths[path] = { ...paths[path], [extra.method.toLowerCase()]: extraOperation(extra, scheme) };
   }
   const security = options.securitySchemes;
   return {

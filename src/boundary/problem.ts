@@ -52,6 +52,9 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
   428: 'Precondition Required',
   404: 'Not Found',
   405: 'Method Not Allowed',

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { accessInstalled, isRouteScope, type PrincipalFor, principalOf, ROUTE_SCOPE, type RouteScope } from './access.js';
 import { type BinaryResponse, isBinaryResponse, isStream, type RawBodyDoc } from './binary.js';
 import { type Dto, isDto, type OutputDto } from './dto.js';
 import { TAKES_BODY } from './empty-body.js';
@@ -24,7 +25,9 @@ export type ReplyOf<R extends Responses> = {
   };
 }[keyof R & number];
 
-export interface RouteContext<P, Q, B, H> {
+export interface RouteContext<P, Q, B, H, W = unknown> {
+  /** Who called: the authorized principal on any route but a public one (see `RouteScope`). */
+  readonly principal: W;
   readonly params: P;
   readonly query: Q;
   readonly body: B;
@@ -33,10 +36,12 @@ export interface RouteContext<P, Q, B, H> {
   readonly reply: FastifyReply;
 }
 
-export interface RouteSpec<P, Q, B, H, R extends Responses> {
+export interface RouteSpec<P, Q, B, H, R extends Responses, S extends RouteScope = RouteScope> {
   readonly method: HttpMethod;
   /** Fastify path syntax, e.g. `/products/:id`. */
   readonly url: string;
+  /** Who may call it (required): a scope such as `catalog:read`, `authenticated` (any valid token) or `public`. */
+  readonly scope: S;
   readonly summary: string;
   readonly tags?: readonly string[];
   readonly params?: P;
@@ -51,13 +56,14 @@ export interface RouteSpec<P, Q, B, H, R extends Responses> {
   readonly problems?: readonly number[];
   /** Idempotency-Key handling: POST routes default to `optional`, others to `none`. */
   readonly idempotency?: 'none' | 'optional' | 'required';
-  handler(ctx: RouteContext<In<P>, In<Q>, In<B>, In<H>>): Promise<ReplyOf<R>>;
+  handler(ctx: RouteContext<In<P>, In<Q>, In<B>, In<H>, PrincipalFor<S>>): Promise<ReplyOf<R>>;
 }
 
 /** A declared route, erased to what registration and documentation need. */
 export interface Route {
   readonly method: HttpMethod;
   readonly url: string;
+  readonly scope: RouteScope;
   readonly summary: string;
   readonly tags: readonly string[];
   readonly schemas: Partial<Record<Location, z.ZodType>>;
@@ -66,7 +72,7 @@ export interface Route {
   readonly responses: Responses;
   readonly problems: readonly number[];
   readonly idempotency: 'none' | 'optional' | 'required';
-  readonly run: (ctx: RouteContext<unknown, unknown, unknown, unknown>) => Promise<RouteResult>;
+  readonly run: (ctx: RouteContext<unknown, unknown, unknown, unknown, unknown>) => Promise<RouteResult>;
 }
 
 /** A handler's answer on its way out; `raw` is an already-serialized JSON body (a replay). */
@@ -85,7 +91,7 @@ export type RouteWrapper = (route: Route, request: FastifyRequest, execute: () =
  *
  * @example
  * const getProduct = defineRoute({
- *   method: 'GET', url: '/products/:id', summary: 'Fetch a product',
+ *   method: 'GET', url: '/products/:id', scope: 'catalog:read', summary: 'Fetch a product',
  *   params: z.object({ id: uuid() }), responses: { 200: ProductOut },
  *   handler: async ({ params }) => ({ status: 200, body: ProductOut.from(await load(params.id)) }),
  * });
@@ -96,7 +102,8 @@ export function defineRoute<
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   H extends z.ZodType | undefined = undefined,
->(spec: RouteSpec<P, Q, B, H, R>): Route {
+  S extends RouteScope = RouteScope,
+>(spec: RouteSpec<P, Q, B, H, R, S>): Route {
   const schemas: Partial<Record<Location, z.ZodType>> = {};
   if (spec.params) schemas.path = spec.params;
   if (spec.query) schemas.query = spec.query;
@@ -105,6 +112,7 @@ export function defineRoute<
   return {
     method: spec.method,
     url: spec.url,
+    scope: spec.scope,
     summary: spec.summary,
     tags: spec.tags ?? [],
     schemas,
@@ -135,25 +143,34 @@ const SOURCES: Record<Location, (r: FastifyRequest) => unknown> = {
 /**
  * Registers declared routes on a Fastify instance: validate, run (inside `wrap`, if given), send
  * only DTOs. A body a content-type parser hands over as a stream is held to the route's bodyLimit.
+ * A route that declares no valid scope is refused, and so is any non-public route on an app
+ * without `installAccess` (nothing would check its callers).
  *
  * @example
  * installProblemHandlers(app);
- * registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => 'anonymous' }) });
+ * installAccess(app, { authorize });
+ * registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: (req) => principalOf(req)?.id ?? 'anonymous' }) });
  */
 export function registerRoutes(app: FastifyInstance, routes: readonly Route[], options: { readonly wrap?: RouteWrapper } = {}): void {
   for (const route of routes) {
+    if (!isRouteScope(route.scope)) throw new Error(`${route.method} ${route.url} declares no valid scope (got ${JSON.stringify(route.scope)})`);
+    if (route.scope !== 'public' && !accessInstalled(app)) {
+      throw new Error(`${route.method} ${route.url} needs scope ${route.scope}, but nothing checks callers: call installAccess(app, ...) first`);
+    }
     app.route({
       method: route.method,
       url: route.url,
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-      config: { [TAKES_BODY]: route.schemas.body !== undefined },
+      config: { [TAKES_BODY]: route.schemas.body !== undefined, [ROUTE_SCOPE]: route.scope },
       schema: { response: responseSchemas(route) },
       handler: async (request, reply) => {
         const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
         for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
         const input = parseParts(parts) as Partial<Record<Location, unknown>>;
         const streamed = limitStreamedBody(request);
-        const execute = () => route.run({ params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
+        const principal = principalOf(request);
+        if (route.scope !== 'public' && !principal) throw new Error(`${route.method} ${route.url} ran without an authorized principal`);
+        const execute = () => route.run({ principal, params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
         const result = await (options.wrap ? options.wrap(route, request, execute) : execute()).catch((err: unknown) => {
           if (streamed) closeIfUnread(request, reply);
           throw err;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Database, introspect, type StrataError } from '../db/index.js';
+import { type Database, introspect, type StrataError, type WriteContext } from '../db/index.js';
 import { baseTableOf } from '../softdelete/index.js';
 import { type CsvFile, isCsvFile, rawCsvRuns } from './csv-raw.js';
 import { lineEncoder } from './encode.js';
@@ -50,6 +50,8 @@ export interface BulkOptions {
   readonly onReject?: (record: SourceRecord, reason: string) => void | Promise<void>;
   readonly onProgress?: (progress: BulkProgress) => void;
   readonly schema?: string;
+  /** Who is acting and for which request, recorded by history and soft deletes for every row (each chunk's transaction sets it, as `setWriteContext` does). */
+  readonly writeContext?: WriteContext;
 }
 
 export interface BulkUpsertOptions extends BulkOptions {

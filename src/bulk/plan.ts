@@ -1,4 +1,4 @@
-import { type Database, introspect, quoteIdent as q, StrataError, translatePostgresError } from '../db/index.js';
+import { type Database, introspect, quoteIdent as q, StrataError, translatePostgresError, type WriteContext } from '../db/index.js';
 import { baseTableOf } from '../softdelete/index.js';
 import { generatedKeyOf } from './generated-key.js';
 import type { LineMap } from './line-map.js';
@@ -17,12 +17,15 @@ export interface Plan {
   readonly upsert?: { readonly key: readonly string[]; readonly update: readonly string[]; readonly predicate?: string };
   readonly loadId?: string;
   readonly table: string;
+  /** Actor and request id every chunk's transaction records (history, soft deletes). */
+  readonly writeContext?: WriteContext;
 }
 
 export interface PlanOptions {
   readonly columns?: readonly string[] | undefined;
   readonly loadId?: string | undefined;
   readonly schema?: string | undefined;
+  readonly writeContext?: WriteContext | undefined;
 }
 
 export async function planLoad(
@@ -57,6 +60,7 @@ export async function planLoad(
     ...(generated ? { generated } : {}),
     ...(upsert ? { upsert } : {}),
     ...(options.loadId ? { loadId: options.loadId } : {}),
+    ...(options.writeContext ? { writeContext: options.writeContext } : {}),
   };
 }
 
@@ -65,12 +69,30 @@ const STAGE = [
   'ALTER TABLE strata_bulk_stage ADD COLUMN IF NOT EXISTS strata_line bigint GENERATED ALWAYS AS IDENTITY',
 ];
 
+/** A statement with its parameters, as node-postgres takes it. */
+export interface SetupStatement {
+  readonly text: string;
+  readonly values: string[];
+}
+
 /**
  * Statements a chunk's transaction runs before its COPY: no statement timeout (a COPY lasts as long
  * as its source takes to deliver the chunk; the pool's timeout is for ordinary queries, and `SET
- * LOCAL` ends with the transaction), and an upsert's staging table.
+ * LOCAL` ends with the transaction), the write context (actor and request id, transaction-local
+ * like `setWriteContext`), and an upsert's staging table.
  */
-export const chunkSetup = (plan: Plan): string[] => [NO_STATEMENT_TIMEOUT, ...(plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : [])];
+export const chunkSetup = (plan: Plan): (string | SetupStatement)[] => [
+  NO_STATEMENT_TIMEOUT,
+  ...(plan.writeContext
+    ? [
+        {
+          text: "SELECT set_config('strata.actor', $1, true), set_config('strata.request_id', $2, true)",
+          values: [plan.writeContext.actor ?? '', plan.writeContext.requestId ?? ''],
+        },
+      ]
+    : []),
+  ...(plan.upsert ? STAGE.map((t) => t.replace('%BASE%', plan.base)) : []),
+];
 
 export const NO_STATEMENT_TIMEOUT = 'SET LOCAL statement_timeout = 0';
 

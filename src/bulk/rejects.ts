@@ -73,7 +73,7 @@ export async function commitWithRejects(
   let broken = false;
   try {
     await client.query('BEGIN');
-    for (const text of chunkSetup(plan)) await client.query(text);
+    for (const step of chunkSetup(plan)) await (typeof step === 'string' ? client.query(step) : client.query(step.text, step.values));
     const rejects: Rejected[] = [];
     await writeWithRejects(client, plan, chunk, 0, chunk.lines.length, rejects);
     const rows = chunk.lines.length - rejects.length;

@@ -33,10 +33,14 @@ export class StreamingChunk {
   }
 
   /** Opens a transaction (running `prepare` in it first) and starts `COPY … FROM STDIN`. */
-  static async open(client: pg.PoolClient, statement: string, prepare: readonly string[]): Promise<StreamingChunk> {
+  static async open(
+    client: pg.PoolClient,
+    statement: string,
+    prepare: readonly (string | { readonly text: string; readonly values: string[] })[],
+  ): Promise<StreamingChunk> {
     try {
       await client.query('BEGIN');
-      for (const text of prepare) await client.query(text);
+      for (const step of prepare) await (typeof step === 'string' ? client.query(step) : client.query(step.text, step.values));
       return new StreamingChunk(client, client.query(copyFrom(statement, { highWaterMark: COPY_BUFFER })));
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

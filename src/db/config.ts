@@ -155,6 +155,10 @@ export interface ServiceConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** `LOG_FORMAT`: `pretty` (lines for people) or `json`; unset, the service picks by whether stdout is a terminal. */
   readonly logFormat?: 'pretty' | 'json';
+  /** `STRATA_RATE_LIMIT`: requests per second each principal may send (as a burst too); 0 turns the limit off. Default 100. */
+  readonly rateLimit: number;
+  /** `STRATA_METRICS_ACCESS`: who may read /metrics, `admin` (a token with the admin scope, the default) or `public`. */
+  readonly metricsAccess: 'admin' | 'public';
 }
 
 /**
@@ -170,5 +174,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     host: env.HOST ? checkHost(env.HOST) : '127.0.0.1',
     logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS) ?? 'info',
     ...(logFormat ? { logFormat } : {}),
+    rateLimit: integer(env, 'STRATA_RATE_LIMIT', 0, 1_000_000) ?? 100,
+    metricsAccess: choice(env, 'STRATA_METRICS_ACCESS', ['admin', 'public'] as const) ?? 'admin',
   };
 }

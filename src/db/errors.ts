@@ -16,6 +16,7 @@ export interface StrataErrorCodes {
   CONNECTION_LOST: 'db';
   CONNECTION_FAILED: 'db';
   DATABASE_ERROR: 'db';
+  ROW_SECURITY_REFUSED: 'db';
   CONFIG_INVALID: 'db';
   EMBEDDED_IN_USE: 'db';
   EMBEDDED_FAILED: 'db';
@@ -121,6 +122,11 @@ defineErrorCodes('db', {
   CONNECTION_LOST: { status: 503, description: 'the connection to the database was lost' },
   CONNECTION_FAILED: { status: 503, description: 'no connection to the database could be made' },
   DATABASE_ERROR: { description: 'any other error the database reported' },
+  ROW_SECURITY_REFUSED: {
+    status: 403,
+    description:
+      "row-level security refused a row: on an owned table a principal writes only rows it owns (SQLSTATE 42501 'new row violates row-level security policy')",
+  },
   CONFIG_INVALID: { description: 'a setting or an option is invalid' },
   EMBEDDED_IN_USE: { description: 'the embedded server is owned by another process' },
   EMBEDDED_FAILED: { description: 'the embedded server could not be started or stopped' },

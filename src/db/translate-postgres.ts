@@ -36,6 +36,8 @@ function codeFor(fields: PgErrorFields, phase: ErrorPhase): StrataErrorCode {
   // A capability's own SQLSTATE (raised by its triggers), as it registered it.
   const known = BY_SQLSTATE[sqlState] ?? errorForSqlState(sqlState)?.code;
   if (known) return known;
+  // insufficient_privilege is a deployment fault (500), except a row an owned table's policy refused.
+  if (sqlState === '42501' && /row-level security/i.test(fields.message ?? '')) return 'ROW_SECURITY_REFUSED';
   if (sqlState.startsWith('08') || NETWORK_CODES.has(sqlState) || /timeout exceeded when trying to connect/i.test(fields.message ?? '')) {
     return phase === 'connect' ? 'CONNECTION_FAILED' : 'CONNECTION_LOST';
   }

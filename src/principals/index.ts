@@ -6,7 +6,14 @@ export { AUTH_OUTCOMES } from './metrics.js';
 export { type EnableOwnershipOptions, type EnableOwnershipResult, enableOwnership } from './ownership.js';
 export { checkPrincipalName, createPrincipal, findPrincipal, getPrincipal, listPrincipals, type PrincipalInfo, revokePrincipal } from './principals.js';
 export { createRateLimiter, type RateDecision, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
-export { CURRENT_PRINCIPAL_SQL, OWNERSHIP_POLICIES, ownershipStatements, PRINCIPAL_IS_ADMIN_SQL } from './render.js';
+export {
+  CURRENT_PRINCIPAL_SQL,
+  HISTORY_POLICIES,
+  historyOwnershipStatements,
+  OWNERSHIP_POLICIES,
+  ownershipStatements,
+  PRINCIPAL_IS_ADMIN_SQL,
+} from './render.js';
 export { ALL_SCOPES, isScope, parseScopes, SCOPES, type Scope } from './scopes.js';
 export { PRINCIPAL_ROLE } from './tables.js';
 export { TOKEN_PREFIX } from './token.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { engineOf, introspect, quoteIdent, StrataError, withTransaction } from '../db/index.js';
-import { OWNERSHIP_POLICIES, ownershipStatements } from './render.js';
+import { historyOwnershipStatements, OWNERSHIP_POLICIES, ownershipStatements } from './render.js';
 
 export interface EnableOwnershipOptions {
   /** The table whose rows belong to principals (a table, not a view). */
@@ -16,6 +16,15 @@ export interface EnableOwnershipResult {
   readonly table: string;
   readonly column: string;
   readonly policies: readonly string[];
+  /** The history table (`<t>_history`) whose versions now follow the same owner, when the table has history. */
+  readonly history?: string;
+}
+
+/** The history table `enableHistory` made for a table: `<t>_history`, or for a soft-deleted `<t>_all`, `<t>_history`. */
+async function historyOf(catalog: ReturnType<typeof introspect>, schema: string | undefined, table: string): Promise<string | undefined> {
+  const names = [`${table}_history`, ...(table.endsWith('_all') ? [`${table.slice(0, -4)}_history`] : [])];
+  for (const name of names) if ((await catalog.relationKind(schema, name)) === 'table') return name;
+  return undefined;
 }
 
 /**
@@ -25,7 +34,10 @@ export interface EnableOwnershipResult {
  * security, forced so the table's owner is held to it too; so raw queries, psql under the same
  * context, or a forgotten `WHERE` cannot reach another principal's rows. Outside any principal
  * context no row is visible, except to a role that bypasses row-level security (a superuser:
- * operators, migrations). Safe to rerun: the policies are replaced.
+ * operators, migrations). A history table (`<t>_history`, from `enableHistory`) gets policies too:
+ * its versions are read as their row would be (owner, or admin), written by any writer, deleted
+ * only by an admin context. Safe to rerun (the policies are replaced): rerun it after enabling
+ * history on an owned table.
  *
  * @example
  * await enableOwnership(db, { table: 'accounts', column: 'owner_id' });
@@ -48,10 +60,16 @@ export async function enableOwnership<DB>(db: Kysely<DB>, options: EnableOwnersh
   if (!owner) throw new StrataError('OWNERSHIP_SETUP', `${options.table} has no column ${column}; name the owner column with \`column\``);
   if (owner.type !== 'uuid')
     throw new StrataError('OWNERSHIP_SETUP', `${options.table}.${column} is ${owner.type}; an owner column holds a principal id (uuid)`);
-  const table = options.schema ? `${quoteIdent(options.schema)}.${quoteIdent(options.table)}` : quoteIdent(options.table);
-  const statements = ownershipStatements({ table, column, adminReads: options.adminReads ?? true });
+  const qualify = (name: string) => (options.schema ? `${quoteIdent(options.schema)}.${quoteIdent(name)}` : quoteIdent(name));
+  const table = qualify(options.table);
+  const adminReads = options.adminReads ?? true;
+  const history = await historyOf(catalog, options.schema, options.table);
+  const statements = [
+    ...ownershipStatements({ table, column, adminReads }),
+    ...(history ? historyOwnershipStatements({ table, history: qualify(history), column, adminReads }) : []),
+  ];
   await withTransaction(db, async (trx) => {
     for (const statement of statements) await sql.raw(statement).execute(trx);
   });
-  return { table: options.table, column, policies: OWNERSHIP_POLICIES };
+  return { table: options.table, column, policies: OWNERSHIP_POLICIES, ...(history ? { history } : {}) };
 }

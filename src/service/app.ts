@@ -3,11 +3,14 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { uuidv7 } from 'uuidv7';
 import { type BlobStore, blobStoreFromEnv, loadBlobsConfig } from '../blobs/index.js';
-import { acceptEmptyBodies, installProblemHandlers, registerRoutes } from '../boundary/index.js';
-import { type Database, strataVersion } from '../db/index.js';
+import { acceptEmptyBodies, installAccess, installProblemHandlers, principalOf, type RouteScope, registerRoutes, routeScopeOf } from '../boundary/index.js';
+import { type Database, loadServiceConfig, strataVersion } from '../db/index.js';
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
+import type { RateLimitOptions } from '../principals/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
+import { bearerAuthorizer } from './auth.js';
 import type { ServiceDatabase } from './catalog/schema.js';
+import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { acceptImportBodies, importRoutes } from './routes/import.js';
 import { acceptMediaBodies, mediaRoutes } from './routes/media.js';
@@ -28,18 +31,22 @@ export interface AppOptions {
   readonly metrics?: StrataMetrics;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number;
-  /** Called for every route registered (method, url), e.g. to check documentation coverage; not for the API reference's own assets. */
-  readonly onRoute?: (route: { readonly method: string; readonly url: string }) => void;
+  /** Called for every route registered (method, url, declared scope), e.g. to check documentation or access coverage; not for the API reference's own assets. */
+  readonly onRoute?: (route: { readonly method: string; readonly url: string; readonly scope: RouteScope | undefined }) => void;
   /** Where product images go; default the store the environment describes (`STRATA_BLOBS`, see docs/blobs.md), closed with the app. */
   readonly blobs?: BlobStore;
   /** Largest image and the types an image may be; default from the environment (`STRATA_BLOBS_MAX_BYTES`, `STRATA_BLOBS_IMAGE_TYPES`). */
   readonly media?: { readonly maxBytes?: number; readonly contentTypes?: readonly string[] };
+  /** Requests per principal (token bucket, this process); `false` turns it off. Default `STRATA_RATE_LIMIT` per second (100). */
+  readonly rateLimit?: RateLimitOptions | false;
+  /** Who may read /metrics; default `STRATA_METRICS_ACCESS` (`admin`). */
+  readonly metricsAccess?: 'admin' | 'public';
 }
 
 const VERSION = strataVersion();
 
-/** Until principals exist, every client shares one principal: keys are still scoped by it. */
-const ANONYMOUS = 'anonymous';
+/** What the API reference serves besides its page: its scripts, styles and the document (public, like the page). */
+const isApiReference = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -54,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = options.registry ?? createRegistry();
   registerPoolMetrics(registry, 'primary', () => options.database.poolStats());
   const metrics = options.metrics ?? createStrataMetrics(registry);
+  const settings = options.rateLimit === undefined || options.metricsAccess === undefined ? loadServiceConfig() : undefined;
+  const rateLimit = options.rateLimit ?? (settings?.rateLimit ? { perSecond: settings.rateLimit } : false);
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' } }),
     ...(options.logController ? { logController: options.logController } : {}),
@@ -65,16 +74,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const db = options.database.db as Kysely<ServiceDatabase>;
+  // Every route registered from here on declares who may call it (start-up fails otherwise).
+  installAccess(app, { authorize: bearerAuthorizer(db, rateLimit), publicRoutes: isApiReference });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (route) => {
       if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
-      for (const method of [route.method].flat()) if (method !== 'HEAD') onRoute({ method, url: route.url });
+      for (const method of [route.method].flat()) if (method !== 'HEAD') onRoute({ method, url: route.url, scope: routeScopeOf(route.config) });
     });
   }
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   // Closing waits for every connection: a response sent while closing ends its connection, or a
   // keep-alive client would hold the close open after its in-flight request was answered.
   let closing = false;
@@ -87,10 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installProblemHandlers(app);
   acceptEmptyBodies(app);
   app.removeContentTypeParser('text/plain');
-  await app.register(opsRoutes, { database: options.database, registry });
+  const metricsAccess = options.metricsAccess ?? settings?.metricsAccess ?? 'admin';
+  await app.register(opsRoutes, { database: options.database, registry, metricsAccess });
   acceptImportBodies(app);
   acceptMediaBodies(app);
-  const db = options.database.db as Kysely<ServiceDatabase>;
   const blobsConfig = loadBlobsConfig();
   const blobs = options.blobs ?? (await blobStoreFromEnv(options.database));
   const media = {
@@ -98,9 +110,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxBytes: options.media?.maxBytes ?? blobsConfig.maxBytes,
     contentTypes: options.media?.contentTypes ?? blobsConfig.imageTypes,
   };
-  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media)];
+  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media), ...adminRoutes(db)];
   instrumentHttp(app, metrics);
-  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: () => ANONYMOUS }) });
+  // Idempotency keys are scoped per principal: one principal never gets another's stored response.
+  registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: (request) => principalOf(request)?.id ?? 'public' }) });
   const cleanup = setInterval(() => void cleanupIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'idempotency key cleanup failed')), 600_000);
   cleanup.unref();
   app.addHook('onClose', async () => {
@@ -108,6 +121,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!options.metrics) metrics.close();
     if (!options.blobs) await blobs.close();
   });
-  await docsRoutes(app, routes, VERSION);
+  await docsRoutes(app, routes, VERSION, metricsAccess);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Connection, connect, listenProblem, loadConfig, loadServiceConfig, type StrataConfig, StrataError } from '../db/index.js';
 import { createQueryObserver, createRegistry, createStrataMetrics } from '../observe/index.js';
+import { bootstrapAdmin } from '../principals/index.js';
 import { buildApp } from './app.js';
 import { createLogger, type LogSettings, logSettings, OneLinePerRequest } from './logger.js';
 import { migrateService } from './migrate.js';
@@ -13,6 +14,12 @@ export interface ServeOptions {
   readonly log?: LogSettings;
   /** Called with one line for a person (startup and shutdown). */
   readonly say?: (line: string) => void;
+  /**
+   * Called once, on a database without any principal (a fresh data directory), with the token of
+   * the principal `admin` just created (every scope): show it to the person starting the service,
+   * never in the log. Without this option no principal is created.
+   */
+  readonly onAdminToken?: (token: string) => void;
 }
 
 export interface RunningService {
@@ -64,6 +71,10 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     // The migration runner needs a session: STRATA_DIRECT_URL's server when DATABASE_URL is a pooler.
     const { applied } = await connection.withSession((database) => migrateService(database.db));
     if (applied.length > 0) options.say?.(`applied migrations: ${applied.join(', ')}`);
+    if (options.onAdminToken) {
+      const first = await bootstrapAdmin(connection.database.db);
+      if (first) options.onAdminToken(first.token);
+    }
     app = await buildApp({
       database: connection.database,
       registry,

@@ -1,12 +1,15 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import type { InjectOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineOutput, defineRoute, openApiDocument, type Route, reply } from '../../src/boundary/index.js';
 import { buildApp, migrateService, type ServiceDatabase } from '../../src/service/index.js';
+import { adminRoutes } from '../../src/service/routes/admin.js';
 import { importRoutes } from '../../src/service/routes/import.js';
 import { productRoutes } from '../../src/service/routes/products.js';
 import { usePostgres } from '../support/postgres.js';
+import { principalWith, withToken } from '../support/service.js';
 
 const pg = usePostgres();
 
@@ -101,16 +104,18 @@ describe('/openapi.json', () => {
     const documented = (status: string) => problemCodes(doc.paths['/products']?.post, status);
     await pg.withSession((d) => migrateService(d.db));
     const app = await buildApp({ database: pg.database, logger: false });
+    const authorization = `Bearer ${(await principalWith(pg.database.db, ['catalog:write'])).token}`;
+    const inject = (options: InjectOptions) => app.inject(withToken(options, authorization.slice(7)));
     try {
       const body = { sku: 'IDEM-DOC-1', name: 'a', price: 1, currency: 'EUR' };
-      const first = await app.inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: body });
+      const first = await inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: body });
       expect(first.statusCode).toBe(201);
-      const replay = await app.inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: body });
+      const replay = await inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: body });
       expect(replay.headers['idempotent-replayed']).toBe('true');
-      const other = await app.inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: { ...body, name: 'b' } });
+      const other = await inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'doc-1' }, payload: { ...body, name: 'b' } });
       expect(other.statusCode).toBe(422);
       expect(documented('422')).toContain(other.json().code);
-      const invalid = await app.inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'bad key' }, payload: body });
+      const invalid = await inject({ method: 'POST', url: '/products', headers: { 'idempotency-key': 'bad key' }, payload: body });
       expect(invalid.statusCode).toBe(400);
       expect(documented('400')).toContain(invalid.json().code);
     } finally {
@@ -120,7 +125,7 @@ describe('/openapi.json', () => {
 
   it('every operation shows an example request body and example responses, and the examples fit their schemas', async () => {
     const doc = await fetchDoc();
-    const routes: Route[] = [...productRoutes(pg.database.db as Kysely<ServiceDatabase>), ...importRoutes(pg.database)];
+    const routes: Route[] = [...productRoutes(pg.database.db as Kysely<ServiceDatabase>), ...importRoutes(pg.database), ...adminRoutes(pg.database.db)];
     for (const route of routes) {
       const label = `${route.method} ${route.url}`;
       const op = doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()] as Operation;
@@ -162,6 +167,7 @@ describe('openApiDocument', () => {
     defineRoute({
       method: 'POST',
       url: '/things',
+      scope: 'public',
       summary: 'Create a thing',
       body: z.strictObject({ price: z.number().transform((v) => BigInt(v)) }).meta({ examples: [{ price: 100 }] }),
       responses: { 201: Thing },

@@ -10,7 +10,7 @@ describe('handlers cannot return raw rows (type level)', () => {
   beforeAll(() => {
     const configPath = `${root}tsconfig.json`;
     const config = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, root);
-    program = ts.createProgram([fixture('returns-raw-row.ts'), fixture('returns-dto.ts')], config.options);
+    program = ts.createProgram([fixture('returns-raw-row.ts'), fixture('returns-dto.ts'), fixture('no-scope.ts')], config.options);
   }, 60_000);
 
   const errorsIn = (name: string) => {
@@ -26,5 +26,12 @@ describe('handlers cannot return raw rows (type level)', () => {
 
   it('the same route returning the output DTO compiles', () => {
     expect(errorsIn('returns-dto.ts')).toEqual([]);
+  });
+
+  it('a route that declares no scope fails to compile, and a public route has no principal', () => {
+    const errors = errorsIn('no-scope.ts');
+    expect(errors.join('\n')).toMatch(/scope/);
+    expect(errors.join('\n')).toMatch(/undefined/);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -79,6 +79,8 @@ const invalid = (): Record<string, string> => ({
   STRATA_S3_PREFIX: '../up',
   STRATA_BLOBS_MAX_BYTES: '25MB',
   STRATA_BLOBS_IMAGE_TYPES: 'image/svg+xml',
+  STRATA_RATE_LIMIT: 'fast',
+  STRATA_METRICS_ACCESS: 'everyone',
 });
 
 describe('configuration messages (#20 point 12)', () => {

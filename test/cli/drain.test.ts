@@ -10,13 +10,14 @@ describe('strata serve shutdown', () => {
     const serving = startCli(['serve', '--port', String(await freePort())], { DATABASE_URL: pg.url });
     try {
       const [, url] = await serving.waitFor(/serving on (http:\/\/\S+)/);
+      const [, token] = await serving.waitFor(/^export TOKEN=(\S+)$/m);
       // Another session holds a lock that makes the request's INSERT wait: it is in flight when SIGINT arrives.
       const holder = await pg.rawClient();
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE products_all IN EXCLUSIVE MODE');
       const request = fetch(`${url}/products`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ sku: 'DRAIN-1', name: 'Drained', price: 100, currency: 'EUR' }),
       }).catch((err: unknown) => err);
       // Watched from another session: inside the holder's transaction pg_stat_activity is read once and kept.

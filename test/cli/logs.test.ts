@@ -1,11 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { runCli, startCli } from '../support/cli.js';
 import { usePostgres } from '../support/postgres.js';
+import { principalWith } from '../support/service.js';
 
 const pg = usePostgres();
+let headers: Record<string, string> = {};
+beforeAll(async () => {
+  headers = { authorization: `Bearer ${(await principalWith(pg.database.db, SCOPES)).token}` };
+});
 const BIN = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -32,7 +38,7 @@ describe('service logs', () => {
     const service = startCli(['serve', '--port', String(port)], { DATABASE_URL: pg.url, LOG_LEVEL: 'info' });
     const [, url] = await service.waitFor(/serving on (http:\/\/\S+)/);
     await fetch(`${url}/healthz`);
-    await fetch(`${url}/products/not-a-uuid`);
+    await fetch(`${url}/products/not-a-uuid`, { headers });
     service.child.kill('SIGINT');
     const { code, stdout } = await service.exited;
     expect(code).toBe(0);
@@ -63,7 +69,7 @@ describe('service logs', () => {
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     const url = `http://127.0.0.1:${port}`;
     await waitUntilUp(url);
-    await fetch(`${url}/products/not-a-uuid`);
+    await fetch(`${url}/products/not-a-uuid`, { headers });
     for (let i = 0; i < 100 && !stdout.includes('"statusCode":400'); i++) await new Promise((r) => setTimeout(r, 50));
     process.kill(-(child.pid as number), 'SIGINT');
     // npm itself ends by the signal; 'close' waits for strata too, which holds the pipes.
@@ -93,8 +99,8 @@ describe('service logs', () => {
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     const url = `http://127.0.0.1:${port}`;
     await waitUntilUp(url);
-    await fetch(`${url}/products?limit=1`);
-    await fetch(`${url}/products/not-a-uuid`);
+    await fetch(`${url}/products?limit=1`, { headers });
+    await fetch(`${url}/products/not-a-uuid`, { headers });
     // A request's line is written once its answer has gone out: wait for it before pressing Ctrl-C.
     for (let i = 0; i < 100 && !output.includes('/products/not-a-uuid 400'); i++) await new Promise((r) => setTimeout(r, 50));
     child.stdin.write('\x03');

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../src/db/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { runCli, startCli } from '../support/cli.js';
 import { describePgBouncer } from '../support/pooler.js';
 import { usePostgres } from '../support/postgres.js';
 import { queryRows } from '../support/query.js';
+import { principalWith } from '../support/service.js';
 
 const t = usePostgres();
 
@@ -37,6 +39,7 @@ describePgBouncer('strata serve, migrate and load with DATABASE_URL at PgBouncer
   });
 
   it('with STRATA_DIRECT_URL, serve migrates on the server and serves through the pooler; later DATABASE_URL alone starts it', async () => {
+    const headers = { authorization: `Bearer ${(await principalWith(t.database.db, SCOPES)).token}` };
     for (const env of [{ DATABASE_URL: pooler.urlOf(t.url), STRATA_DIRECT_URL: t.directUrl }, pooledOnly(pooler.urlOf(t.url))]) {
       const serving = startCli(['serve', '--port', String(await freePort())], env);
       try {
@@ -44,11 +47,11 @@ describePgBouncer('strata serve, migrate and load with DATABASE_URL at PgBouncer
         expect((await fetch(`${url}/readyz`)).status).toBe(200);
         const created = await fetch(`${url}/products`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify({ sku: `PGB-${env.STRATA_DIRECT_URL ? 1 : 2}`, name: 'Through the pooler', price: 100, currency: 'EUR' }),
         });
         expect(created.status).toBe(201);
-        expect((await fetch(`${url}/products?limit=5`)).status).toBe(200);
+        expect((await fetch(`${url}/products?limit=5`, { headers })).status).toBe(200);
       } finally {
         serving.child.kill('SIGINT');
       }

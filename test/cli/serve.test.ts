@@ -24,9 +24,13 @@ describe('strata serve (embedded PostgreSQL)', () => {
     const port = await freePort();
     const first = startCli(['serve', '--port', String(port)], { STRATA_HOME: home });
     const [, url] = await first.waitFor(/serving on (http:\/\/\S+)/);
+    // A fresh data directory: the admin principal's token, printed once for the person on stderr.
+    const [, token] = await first.waitFor(/^export TOKEN=(\S+)$/m);
+    expect(first.output().stdout).not.toContain(token);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${url}/metrics`)).text()).toContain('strata_db_pool_');
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    expect(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text()).toContain('strata_db_pool_');
 
     const dbUrl = (await runCli(['db', 'url'], { STRATA_HOME: home })).stdout.trim();
     await sql(dbUrl, 'CREATE TABLE notes (body text)');
@@ -36,6 +40,8 @@ describe('strata serve (embedded PostgreSQL)', () => {
     const second = startCli(['serve', '--port', String(await freePort())], { STRATA_HOME: home });
     const [, secondUrl] = await second.waitFor(/serving on (http:\/\/\S+)/);
     expect((await fetch(`${secondUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${secondUrl}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(second.output().stderr).not.toContain('export TOKEN');
 
     first.child.kill('SIGINT');
     const result = await first.exited;

@@ -32,6 +32,7 @@ describe('strata CLI while strata serve runs on the embedded server (#20 point 1
   it("while npm start runs, README's CLI examples use its embedded server; db stop refuses; stopping the service leaves the server to a command still running", async () => {
     const serve = startCli(['serve', '--port', String(await freePort())], env);
     const [, url] = await serve.waitFor(/serving on (http:\/\/\S+)/);
+    const [, token] = await serve.waitFor(/^export TOKEN=(\S+)$/m);
     const csv = join(home, 'products.csv');
     await writeFile(csv, 'sku,name,price,currency,stock\nA-1,Espresso cup,1200,EUR,10\n');
     for (const args of [
@@ -45,7 +46,7 @@ describe('strata CLI while strata serve runs on the embedded server (#20 point 1
       expect(result.code, `strata ${args.join(' ')}: ${result.stderr}`).toBe(0);
       if (args[0] === 'export') expect(result.stdout).toContain('"sku":"A-1"');
     }
-    expect((await fetch(`${url}/products?limit=5`)).status).toBe(200);
+    expect((await fetch(`${url}/products?limit=5`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
     const stop = await runCli(['db', 'stop'], env);
     expect(stop.code).not.toBe(0);

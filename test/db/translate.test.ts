@@ -19,6 +19,13 @@ describe('translatePostgresError (pure)', () => {
     expect(translatePostgresError({ code: sqlState, message: 'x' }).code).toBe(code);
   });
 
+  it('42501 is ROW_SECURITY_REFUSED (403) for a row a row-level security policy refuses, DATABASE_ERROR for a missing privilege', () => {
+    expect(translatePostgresError({ code: '42501', message: 'new row violates row-level security policy for table "accounts"' }).code).toBe(
+      'ROW_SECURITY_REFUSED',
+    );
+    expect(translatePostgresError({ code: '42501', message: 'permission denied for table accounts' }).code).toBe('DATABASE_ERROR');
+  });
+
   it('network failures are CONNECTION_FAILED while connecting and CONNECTION_LOST afterwards', () => {
     expect(translatePostgresError({ code: 'ECONNREFUSED' }, 'connect').code).toBe('CONNECTION_FAILED');
     expect(translatePostgresError({ code: 'ECONNRESET' }, 'query').code).toBe('CONNECTION_LOST');

@@ -4,9 +4,11 @@ import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openPostgres, withTransaction } from '../../src/db/index.js';
 import { createQueryObserver, createRegistry, createStrataMetrics, type StrataMetrics, type StrataQueryObserver } from '../../src/observe/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { conflictOnce } from '../support/conflicts.js';
 import { usePostgres } from '../support/postgres.js';
+import { principalWith } from '../support/service.js';
 
 const pg = usePostgres();
 
@@ -52,10 +54,11 @@ describe('observability', () => {
       ctx.skip();
     }
     const app = await buildApp({ database, registry, metrics, logger: false });
-    await app.inject({ method: 'POST', url: '/products', payload: { sku: 'M-1', name: 'm', price: 1, currency: 'EUR' } });
-    await app.inject({ method: 'GET', url: '/products?limit=5' });
+    const headers = { authorization: `Bearer ${(await principalWith(database.db, SCOPES)).token}` };
+    await app.inject({ method: 'POST', url: '/products', payload: { sku: 'M-1', name: 'm', price: 1, currency: 'EUR' }, headers });
+    await app.inject({ method: 'GET', url: '/products?limit=5', headers });
     await app.inject({ method: 'GET', url: '/nope' });
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers });
     await app.close();
     for (const name of [
       'strata_db_query_duration_seconds_bucket',

@@ -2,6 +2,7 @@ import { type Generated, type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, withTransaction } from '../../src/db/index.js';
+import { enableHistory, listVersions } from '../../src/history/index.js';
 import { createPrincipal, enableOwnership, ownershipStatements, type Principal, setPrincipalContext, withPrincipal } from '../../src/principals/index.js';
 import { caught } from '../support/errors.js';
 import { usePostgres } from '../support/postgres.js';
@@ -65,8 +66,10 @@ describe('ownership (row-level security)', () => {
     // Moving one's own row to another owner, or inserting one for another owner, is refused.
     const err = await caught(() => withPrincipal(db, bob, (trx) => trx.insertInto('accounts').values({ owner_id: alice.id, balance: 1_000_000n }).execute()));
     expect(err.message).toMatch(/row-level security/);
+    expect(err.code).toBe('ROW_SECURITY_REFUSED');
     const move = await caught(() => withPrincipal(db, bob, (trx) => trx.updateTable('accounts').set({ owner_id: alice.id }).execute()));
     expect(move.message).toMatch(/row-level security/);
+    expect(move.code).toBe('ROW_SECURITY_REFUSED');
     const mine = await withPrincipal(db, alice, (trx) => trx.selectFrom('accounts').selectAll().execute());
     expect(mine.map((r) => [r.id, r.balance])).toEqual([[aliceRow, 100n]]);
   });
@@ -120,6 +123,36 @@ describe('ownership (row-level security)', () => {
       await client.end();
       await sql.raw(`DROP OWNED BY ${role}; DROP ROLE ${role}`).execute(db);
     }
+  });
+
+  it("history of an owned table follows its owner: another principal's versions are invisible, even to raw reads of <t>_history", async () => {
+    await sql`CREATE TABLE wallets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), owner_id uuid NOT NULL, balance bigint NOT NULL DEFAULT 0)`.execute(db);
+    await enableHistory(db, { table: 'wallets' });
+    const result = await enableOwnership(db, { table: 'wallets' });
+    expect(result.history).toBe('wallets_history');
+    const w = db as unknown as Kysely<{ wallets: { id: Generated<string>; owner_id: Generated<string>; balance: bigint } }>;
+    const insert = (p: Principal) =>
+      withPrincipal(w, p, async (trx) => (await trx.insertInto('wallets').values({ balance: 5n }).returning('id').executeTakeFirstOrThrow()).id);
+    const alices = await insert(alice);
+    const bobs = await insert(bob);
+    await withPrincipal(w, alice, (trx) => trx.updateTable('wallets').set({ balance: 6n }).execute());
+    const raw = (p: Principal) =>
+      withPrincipal(
+        db,
+        p,
+        async (trx) => (await sql<{ actor: string; row_id: string }>`SELECT row_id, actor FROM wallets_history ORDER BY row_id, version`.execute(trx)).rows,
+      );
+    expect(await raw(bob)).toEqual([{ row_id: bobs, actor: bob.id }]);
+    expect(await raw(alice)).toEqual([
+      { row_id: alices, actor: alice.id },
+      { row_id: alices, actor: alice.id },
+    ]);
+    expect(await raw(admin)).toHaveLength(3);
+    expect(await withPrincipal(db, bob, (trx) => listVersions<Db>(trx, 'wallets', alices))).toMatchObject({ versions: [] });
+    expect((await withPrincipal(db, alice, (trx) => listVersions<Db>(trx, 'wallets', alices))).versions.map((v) => v.actor)).toEqual([alice.id, alice.id]);
+    // Versions cannot be removed by their owner (only an admin context or a role that bypasses row-level security).
+    const removed = await withPrincipal(db, alice, (trx) => sql`DELETE FROM wallets_history WHERE row_id = ${alices}`.execute(trx));
+    expect(removed.numAffectedRows).toBe(0n);
   });
 
   it('refuses views, missing tables and non-uuid owner columns', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { type Browser, describeBrowser, launchBrowser } from '../support/browser.js';
 import { usePostgres } from '../support/postgres.js';
+import { principalWith } from '../support/service.js';
 
 const pg = usePostgres();
 
@@ -25,6 +26,7 @@ const horizontalOverflow = (page: Page) => page.evaluate<number>('document.docum
 describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
   let app: FastifyInstance;
   let origin: string;
+  let token: string;
   let browser: Browser;
   const foreign: string[] = [];
   const problems: string[] = [];
@@ -32,6 +34,7 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
   beforeAll(async () => {
     await pg.withSession((d) => migrateService(d.db));
     app = await buildApp({ database: pg.database, logger: false });
+    token = (await principalWith(pg.database.db, ['catalog:read', 'catalog:write'])).token;
     origin = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchBrowser(executablePath);
     const { host } = new URL(origin);
@@ -89,6 +92,11 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
     expect(await example.textContent()).toContain('"sku": "MUG-RED-350"');
     const opTop = await top('.opblock-summary', 'top');
     await screenshot(page, 'api-reference-operation.png', { fullPage: true, clip: { x: 0, y: opTop - 8, width: 1280, height: 1600 } });
+    // "Authorize" (top of the page) takes the bearer token that "Try it out" then sends.
+    await page.locator('.auth-wrapper button.authorize').click();
+    await page.locator('#auth-bearer-value').fill(token);
+    await page.locator('.auth-btn-wrapper button.authorize').click();
+    await page.locator('.auth-btn-wrapper button.btn-done').click();
     await create.getByRole('button', { name: 'Try it out' }).click();
     const body = create.locator('textarea.body-param__text');
     expect(JSON.parse(await body.inputValue())).toMatchObject({ sku: 'MUG-RED-350', price: 1299, currency: 'EUR' });
@@ -104,7 +112,7 @@ describeBrowser('/docs in a real browser (Chromium)', (executablePath) => {
       clip: { x: 0, y: from, width: 1280, height: (await top('.live-responses-table', 'bottom')) - from + 8 },
     });
 
-    const stored = (await app.inject({ method: 'GET', url: '/products?q=FROM-THE-DOCS-1' })).json() as {
+    const stored = (await app.inject({ method: 'GET', url: '/products?q=FROM-THE-DOCS-1', headers: { authorization: `Bearer ${token}` } })).json() as {
       items: { sku: string; name: string; price: number }[];
     };
     expect(stored.items).toEqual([expect.objectContaining({ sku: 'FROM-THE-DOCS-1', name: 'Made in the API reference', price: 250 })]);

@@ -2,17 +2,21 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/blobs/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { purgeDeleted } from '../../src/softdelete/index.js';
 import { describeEachBackend, pngBytes, useBlobs } from '../support/blobs.js';
-import { newProduct } from '../support/service.js';
+import { newProduct, principalWith, withToken } from '../support/service.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const LIMIT = 3 * BLOCK_SIZE;
+
+/** The token raw requests send (set by the suite). */
+let currentToken = '';
 
 /** A raw HTTP request against a listening app: the body sent chunked (no Content-Length) unless `length` is set. */
 function send(
@@ -22,7 +26,7 @@ function send(
   body?: Buffer,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; aborted: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
+    const req = httpRequest(url, { method, headers: { authorization: `Bearer ${currentToken}`, ...headers } }, (res) => {
       const parts: Buffer[] = [];
       let aborted = false;
       res.on('data', (c: Buffer) => parts.push(c));
@@ -46,8 +50,12 @@ describeEachBackend('product images over HTTP', (name) => {
   const blobs = useBlobs();
   let app: FastifyInstance;
   let base = '';
+  let token = '';
+  const inject = (options: InjectOptions) => app.inject(withToken(options, token));
   beforeAll(async () => {
     await migrateService(blobs.pg.database.db);
+    token = (await principalWith(blobs.pg.database.db, SCOPES)).token;
+    currentToken = token;
     app = await buildApp({ database: blobs.pg.database, logger: false, blobs: blobs.store(name), media: { maxBytes: LIMIT } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -55,12 +63,12 @@ describeEachBackend('product images over HTTP', (name) => {
   afterAll(() => app?.close());
 
   const product = async () => {
-    const res = await app.inject({ method: 'POST', url: '/products', payload: newProduct() });
+    const res = await inject({ method: 'POST', url: '/products', payload: newProduct() });
     expect(res.statusCode).toBe(201);
     return res.json<{ id: string }>().id;
   };
   const upload = (id: string, bytes: Buffer, type = 'image/png', url = `/products/${id}/images`) =>
-    app.inject({ method: 'POST', url, headers: { 'content-type': type }, payload: bytes });
+    inject({ method: 'POST', url, headers: { 'content-type': type }, payload: bytes });
   const stored = async () => {
     const { rows } = await sql<{
       n: string;
@@ -78,7 +86,7 @@ describeEachBackend('product images over HTTP', (name) => {
     const image = res.json<{ id: string; url: string; sha256: string; size: number; content_type: string; file_name: string }>();
     expect(image).toMatchObject({ sha256: sha(bytes), size: bytes.length, content_type: 'image/png', file_name: 'front 1.png', url: `/media/${image.id}` });
     expect(res.headers.location).toBe(`/media/${image.id}`);
-    const got = await app.inject({ method: 'GET', url: image.url });
+    const got = await inject({ method: 'GET', url: image.url });
     expect(got.statusCode).toBe(200);
     expect(got.rawPayload.equals(bytes)).toBe(true);
     expect(got.headers).toMatchObject({
@@ -89,10 +97,10 @@ describeEachBackend('product images over HTTP', (name) => {
       'x-content-type-options': 'nosniff',
       'content-disposition': `inline; filename="front 1.png"; filename*=UTF-8''front%201.png`,
     });
-    const again = await app.inject({ method: 'GET', url: image.url, headers: { 'if-none-match': `"${sha(bytes)}"` } });
+    const again = await inject({ method: 'GET', url: image.url, headers: { 'if-none-match': `"${sha(bytes)}"` } });
     expect(again.statusCode).toBe(304);
     expect(again.rawPayload.length).toBe(0);
-    const list = await app.inject({ method: 'GET', url: `/products/${id}/images` });
+    const list = await inject({ method: 'GET', url: `/products/${id}/images` });
     expect(list.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([image.id]);
   });
 
@@ -124,7 +132,7 @@ describeEachBackend('product images over HTTP', (name) => {
     await fc.assert(
       fc.asyncProperty(fc.nat(bytes.length + 10), fc.nat(bytes.length + 10), fc.boolean(), async (a, b, suffix) => {
         const header = suffix ? `bytes=-${a}` : `bytes=${Math.min(a, b)}-${Math.max(a, b)}`;
-        const res = await app.inject({ method: 'GET', url, headers: { range: header } });
+        const res = await inject({ method: 'GET', url, headers: { range: header } });
         const start = suffix ? Math.max(0, bytes.length - a) : Math.min(a, b);
         if ((suffix && a === 0) || (!suffix && start >= bytes.length)) {
           expect(res.statusCode).toBe(416);
@@ -138,7 +146,7 @@ describeEachBackend('product images over HTTP', (name) => {
       }),
       { numRuns: 30 },
     );
-    const bad = await app.inject({ method: 'GET', url, headers: { range: `bytes=${bytes.length}-` } });
+    const bad = await inject({ method: 'GET', url, headers: { range: `bytes=${bytes.length}-` } });
     expect(bad.statusCode).toBe(416);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -170,7 +178,7 @@ describeEachBackend('product images over HTTP', (name) => {
     expect(res.statusCode).toBe(201);
     const image = res.json<{ url: string; file_name: string; content_type: string; sha256: string }>();
     expect(image).toMatchObject({ file_name: 'passwd', content_type: 'image/png', sha256: sha(bytes) });
-    const got = await app.inject({ method: 'GET', url: image.url });
+    const got = await inject({ method: 'GET', url: image.url });
     expect(got.headers['content-disposition']).toBe(`inline; filename="passwd"; filename*=UTF-8''passwd`);
     expect(got.rawPayload.equals(bytes)).toBe(true);
   });
@@ -209,10 +217,10 @@ describeEachBackend('product images over HTTP', (name) => {
     expect(whole.aborted).toBe(true);
     expect(whole.body.equals(bytes.subarray(0, whole.body.length))).toBe(true);
     expect(whole.body.length).toBeLessThan(bytes.length);
-    const range = await app.inject({ method: 'GET', url, headers: { range: `bytes=${BLOCK_SIZE}-${BLOCK_SIZE + 10}` } });
+    const range = await inject({ method: 'GET', url, headers: { range: `bytes=${BLOCK_SIZE}-${BLOCK_SIZE + 10}` } });
     expect(range.statusCode).toBe(500);
     await blobs.corrupt(name, rows[0]?.key as string, 3);
-    const first = await app.inject({ method: 'GET', url });
+    const first = await inject({ method: 'GET', url });
     expect(first.statusCode).toBe(500);
     expect(first.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -221,15 +229,15 @@ describeEachBackend('product images over HTTP', (name) => {
     const id = await product();
     const a = (await upload(id, pngBytes(3000, 7))).json<{ id: string; url: string }>();
     const b = (await upload(id, pngBytes(3000, 8))).json<{ id: string; url: string }>();
-    expect((await app.inject({ method: 'DELETE', url: `/products/${id}/images/${a.id}` })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url: a.url })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/products/${id}/images/${a.id}` })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/products/${id}` })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url: b.url })).statusCode).toBe(404);
+    expect((await inject({ method: 'DELETE', url: `/products/${id}/images/${a.id}` })).statusCode).toBe(204);
+    expect((await inject({ method: 'GET', url: a.url })).statusCode).toBe(404);
+    expect((await inject({ method: 'DELETE', url: `/products/${id}/images/${a.id}` })).statusCode).toBe(404);
+    expect((await inject({ method: 'DELETE', url: `/products/${id}` })).statusCode).toBe(204);
+    expect((await inject({ method: 'GET', url: b.url })).statusCode).toBe(404);
     expect((await upload(id, pngBytes(3000, 9))).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: `/products/${id}/restore` })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: b.url })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'DELETE', url: `/products/${id}` })).statusCode).toBe(204);
+    expect((await inject({ method: 'POST', url: `/products/${id}/restore` })).statusCode).toBe(200);
+    expect((await inject({ method: 'GET', url: b.url })).statusCode).toBe(200);
+    expect((await inject({ method: 'DELETE', url: `/products/${id}` })).statusCode).toBe(204);
     const purged = await purgeDeleted(blobs.pg.database.db, { table: 'products', olderThanMs: 0 });
     expect(purged.error).toBeUndefined();
     const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM strata.attachments WHERE owner_id = ${id}`.execute(blobs.pg.database.db);

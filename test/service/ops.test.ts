@@ -1,15 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { buildApp } from '../../src/service/index.js';
 import { usePostgres } from '../support/postgres.js';
+import { principalWith } from '../support/service.js';
 
 const pg = usePostgres();
 
 describe('service operations routes', () => {
   let app: FastifyInstance;
+  let admin: string;
+  let reader: string;
   beforeAll(async () => {
     app = await buildApp({ database: pg.database, logger: false });
+    admin = (await principalWith(pg.database.db, SCOPES)).token;
+    reader = (await principalWith(pg.database.db, ['catalog:read'])).token;
   });
   afterAll(() => app.close());
 
@@ -42,8 +48,19 @@ describe('service operations routes', () => {
     expect(res.json()).toEqual({ status: 'ready', database: 'postgres' });
   });
 
+  it('/metrics needs the admin scope by default, and nothing with STRATA_METRICS_ACCESS=public', async () => {
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${reader}` } })).statusCode).toBe(403);
+    const open = await buildApp({ database: pg.database, logger: false, metricsAccess: 'public' });
+    const res = await open.inject({ method: 'GET', url: '/metrics' });
+    const doc = (await open.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { security?: unknown }>> };
+    await open.close();
+    expect(res.statusCode).toBe(200);
+    expect(doc.paths['/metrics']?.get?.security).toEqual([]);
+  });
+
   it('/metrics shows process metrics and strata_db_pool_ gauges', async () => {
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${admin}` } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/^strata_db_pool_connections\{pool="primary",state="idle"\} \d+$/m);
@@ -62,7 +79,7 @@ describe('service operations routes', () => {
 
   it('a thrown error becomes a 500 problem without internals', async () => {
     const local = await buildApp({ database: pg.database, logger: false });
-    local.get('/boom', async () => {
+    local.get('/boom', { config: { scope: 'public' } }, async () => {
       throw new Error('secret internal detail');
     });
     const res = await local.inject({ method: 'GET', url: '/boom' });
@@ -74,7 +91,7 @@ describe('service operations routes', () => {
 
   it('database errors map to 4xx/503 problems with stable codes', async () => {
     const local = await buildApp({ database: pg.database, logger: false });
-    local.post('/dup', async () => {
+    local.post('/dup', { config: { scope: 'public' } }, async () => {
       const { sql } = await import('kysely');
       await sql`CREATE TABLE IF NOT EXISTS dup (id int PRIMARY KEY)`.execute(pg.database.db);
       await sql`INSERT INTO dup VALUES (1), (1)`.execute(pg.database.db);
@@ -87,7 +104,7 @@ describe('service operations routes', () => {
 
   it('malformed JSON and wrong content types are 4xx problems', async () => {
     const local = await buildApp({ database: pg.database, logger: false, bodyLimit: 64 });
-    local.post('/echo', async (request) => ({ got: request.body }));
+    local.post('/echo', { config: { scope: 'public' } }, async (request) => ({ got: request.body }));
     const malformed = await local.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
     const wrongType = await local.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     const tooBig = await local.inject({

@@ -2,14 +2,16 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Database, openPostgres } from '../../src/db/index.js';
+import { SCOPES } from '../../src/principals/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { describePgBouncer, readSettingsOnEveryServer, type ServerSettings, serverPids } from '../support/pooler.js';
 import { usePostgres } from '../support/postgres.js';
-import { newProduct } from '../support/service.js';
+import { newProduct, principalWith } from '../support/service.js';
 
 const t = usePostgres();
 const PRODUCTS = 100;
 const CONCURRENT = 10;
+let token = '';
 
 /** A custom setting (`strata.*`) never set reads as null, and as '' once a transaction-local value is gone. */
 const normalized = (s: ServerSettings['settings']) =>
@@ -19,7 +21,10 @@ const normalized = (s: ServerSettings['settings']) =>
 async function tenRequests(app: FastifyInstance, i: number): Promise<number[]> {
   const statuses: number[] = [];
   const send = async (options: InjectOptions) => {
-    const res = await app.inject({ ...options, headers: { 'x-request-id': `leak-${i}-${statuses.length}`, ...options.headers } });
+    const res = await app.inject({
+      ...options,
+      headers: { 'x-request-id': `leak-${i}-${statuses.length}`, authorization: `Bearer ${token}`, ...options.headers },
+    });
     statuses.push(res.statusCode);
     return res;
   };
@@ -44,7 +49,8 @@ describePgBouncer('the service behind PgBouncer (transaction mode) leaves no ses
   beforeAll(async () => {
     await t.withSession((d) => migrateService(d.db));
     database = await openPostgres(pooler.urlOf(t.url), { max: CONCURRENT });
-    app = await buildApp({ database, logger: false });
+    token = (await principalWith(database.db, SCOPES)).token;
+    app = await buildApp({ database, logger: false, rateLimit: false });
   });
   afterAll(async () => {
     await app?.close();

@@ -137,7 +137,7 @@ describe('catalog soft deletes', () => {
     expect((await svc.request({ method: 'GET', url: `/products/${p.id}` })).statusCode).toBe(404);
     const listed = (await svc.request({ method: 'GET', url: '/admin/products/deleted?limit=100' })).json();
     const entry = listed.items.find((i: { id: string }) => i.id === p.id);
-    expect(entry).toMatchObject({ id: p.id, sku: p.sku, deleted_by: 'unknown' });
+    expect(entry).toMatchObject({ id: p.id, sku: p.sku, deleted_by: svc.adminId });
     expect(entry.deleted_at).toMatch(/Z$/);
     const restored = await svc.request({ method: 'POST', url: `/products/${p.id}/restore` });
     expect(restored.statusCode).toBe(200);
@@ -195,7 +195,7 @@ describe('catalog history', () => {
       [2, 'update'],
       [3, 'update'],
     ]);
-    expect(history.items[1]).toMatchObject({ request_id: 'req-second', actor: 'unknown', product: { name: 'Second', price: 2000 } });
+    expect(history.items[1]).toMatchObject({ request_id: 'req-second', actor: svc.adminId, product: { name: 'Second', price: 2000 } });
     expect(history.items[0].valid_to).toBe(history.items[1].valid_from);
 
     const then = await svc.request({ method: 'GET', url: `/products/${p.id}?as_of=${afterCreate.toISOString()}` });

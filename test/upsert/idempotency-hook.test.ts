@@ -28,6 +28,7 @@ describe('Idempotency-Key hook: long requests and streamed bodies', () => {
         defineRoute({
           method: 'POST',
           url: '/slow',
+          scope: 'public',
           summary: 'the first run waits for the gate',
           responses: { 201: Out },
           handler: async () => {
@@ -39,6 +40,7 @@ describe('Idempotency-Key hook: long requests and streamed bodies', () => {
         defineRoute({
           method: 'POST',
           url: '/upload',
+          scope: 'public',
           summary: 'counts the bytes of a streamed body',
           bodyLimit: 1000,
           responses: { 200: Out },

@@ -19,6 +19,7 @@ describe("a route declared idempotency: 'required'", () => {
     const charge = defineRoute({
       method: 'POST',
       url: '/charges',
+      scope: 'public',
       summary: 'Charge once',
       body: z.object({ amount: z.number().int() }),
       responses: { 201: Charge },

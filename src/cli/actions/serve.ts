@@ -20,6 +20,12 @@ export async function serve(opts: { port?: number; host?: string }): Promise<voi
     config,
     log: logSettings(listen),
     say: (line) => process.stderr.write(`strata: note: ${line}\n`),
+    // For the person starting the service, on stderr (stdout carries the log): shown this once.
+    onAdminToken: (token) =>
+      process.stderr.write(
+        `strata: created the principal "admin" with every scope. Its API token, shown only now (strata keeps its hash):\nexport TOKEN=${token}\n` +
+          'strata: send it as "Authorization: Bearer $TOKEN"; make narrower tokens with `strata token issue --scopes catalog:read --principal <name>`\n',
+      ),
   });
   const db = service.connection;
   say(

@@ -48,13 +48,14 @@ export function importRoutes(database: Database): Route[] {
     defineRoute({
       method: 'POST',
       url: '/products/import',
+      scope: 'catalog:write',
       summary: 'Import products from CSV (text/csv) or NDJSON (application/x-ndjson), upserting by SKU; all or nothing',
       tags: ['products'],
       bodyLimit: IMPORT_LIMIT,
       rawBodies: { [TYPES.csv]: EXAMPLE_CSV, [TYPES.ndjson]: EXAMPLE_NDJSON },
       responses: { 200: ImportOut },
       problems: [400, 413, 415],
-      handler: async ({ request }) => {
+      handler: async ({ principal, request }) => {
         const type = String(request.headers['content-type'] ?? '')
           .split(';')[0]
           ?.trim();
@@ -68,6 +69,8 @@ export function importRoutes(database: Database): Route[] {
           key: ['sku'],
           update: ['name', 'description', 'price', 'currency', 'stock', 'tags'],
           chunkRows: Number.MAX_SAFE_INTEGER,
+          // History records the principal as the actor of every imported version.
+          writeContext: { actor: principal.id, requestId: request.id },
         });
         if (result.error) {
           const cause = result.error.cause;

@@ -91,6 +91,7 @@ export function mediaRoutes(db: Kysely<ServiceDatabase>, options: MediaOptions):
     defineRoute({
       method: 'POST',
       url: UPLOAD_URL,
+      scope: 'catalog:write',
       summary:
         'Add an image to a product: its bytes as the body (Content-Type image/...) or a multipart/form-data file part; streamed, checksummed, stored once per content',
       tags: ['media'],
@@ -125,6 +126,7 @@ export function mediaRoutes(db: Kysely<ServiceDatabase>, options: MediaOptions):
     defineRoute({
       method: 'GET',
       url: UPLOAD_URL,
+      scope: 'catalog:read',
       summary: "List a product's images, in the order they were added",
       tags: ['media'],
       params: ProductParams,
@@ -138,6 +140,7 @@ export function mediaRoutes(db: Kysely<ServiceDatabase>, options: MediaOptions):
     defineRoute({
       method: 'DELETE',
       url: `${UPLOAD_URL}/:imageId`,
+      scope: 'catalog:write',
       summary: 'Remove an image from a product (its bytes are collected by strata blobs gc once nothing uses them)',
       tags: ['media'],
       params: ImageParams,
@@ -153,6 +156,7 @@ export function mediaRoutes(db: Kysely<ServiceDatabase>, options: MediaOptions):
     defineRoute({
       method: 'GET',
       url: '/media/:id',
+      scope: 'catalog:read',
       summary: 'The bytes of an image, streamed and verified against their SHA-256 as they go; ETag, If-None-Match (304) and one byte range (206, 416)',
       tags: ['media'],
       params: MediaParams,

@@ -6,7 +6,11 @@ import type { Database } from '../../db/index.js';
 export interface OpsRouteOptions {
   readonly database: Database;
   readonly registry: Registry;
+  /** Who may read /metrics: a token with `admin` (default) or anyone. */
+  readonly metricsAccess: 'admin' | 'public';
 }
+
+const PUBLIC = { config: { scope: 'public' } } as const;
 
 const LINKS = { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
 
@@ -19,16 +23,19 @@ const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
   .join('')}</ul>
 </body></html>`;
 
-/** The landing page (links for people and clients), liveness, readiness (pings the database) and Prometheus metrics. */
-export async function opsRoutes(app: FastifyInstance, { database, registry }: OpsRouteOptions): Promise<void> {
-  app.get('/', async (request, reply) => {
+/**
+ * The landing page (links for people and clients), liveness and readiness (pings the database):
+ * public; Prometheus metrics: `admin` unless `metricsAccess` is `public`.
+ */
+export async function opsRoutes(app: FastifyInstance, { database, registry, metricsAccess }: OpsRouteOptions): Promise<void> {
+  app.get('/', PUBLIC, async (request, reply) => {
     if (/\btext\/html\b/.test(request.headers.accept ?? '')) return reply.type('text/html; charset=utf-8').send(LANDING);
     return { service: 'strata reference service', links: LINKS };
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', PUBLIC, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', PUBLIC, async (request, reply) => {
     try {
       await database.ping(2000);
       return { status: 'ready', database: database.engine };
@@ -37,7 +44,7 @@ export async function opsRoutes(app: FastifyInstance, { database, registry }: Op
     }
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { scope: metricsAccess } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { defineRoute, HttpProblem, type Route, reply } from '../../boundary/index.js';
-import { isStrataError, setWriteContext, withTransaction } from '../../db/index.js';
+import { isStrataError } from '../../db/index.js';
 import { diffVersions, listVersions, revertToVersion, versionAt } from '../../history/index.js';
+import { type Principal, withPrincipal } from '../../principals/index.js';
 import { restore } from '../../softdelete/index.js';
 import { upsert } from '../../upsert/index.js';
 import { decodeCursor } from '../catalog/cursor.js';
@@ -71,29 +72,29 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     if (!row) throw notFound(id);
     return reply(200, ProductOut.from(row), { etag: etag(row.version) });
   };
-  const write = <T>(request: FastifyRequest, work: (trx: Transaction<ServiceDatabase>) => Promise<T>) =>
-    withTransaction(db, async (trx) => {
-      await setWriteContext<ServiceDatabase>(trx, { requestId: request.id });
-      return work(trx);
-    });
+  /** One transaction acting for the caller: history records the principal as the actor of each version. */
+  const write = <T>(principal: Principal, request: FastifyRequest, work: (trx: Transaction<ServiceDatabase>) => Promise<T>) =>
+    withPrincipal(db, principal, work, { requestId: request.id });
   return [
     defineRoute({
       method: 'POST',
       url: '/products',
+      scope: 'catalog:write',
       summary: 'Create a product',
       tags,
       body: ProductCreate,
       bodyLimit: BODY_LIMIT,
       responses: { 201: ProductOut },
       problems: [409, 413, 415],
-      handler: async ({ body, request }) => {
-        const row = await write(request, (trx) => insertProduct(trx, body));
+      handler: async ({ principal, body, request }) => {
+        const row = await write(principal, request, (trx) => insertProduct(trx, body));
         return reply(201, ProductOut.from(row), { location: `/products/${row.id}`, etag: etag(row.version) });
       },
     }),
     defineRoute({
       method: 'PUT',
       url: '/products/by-sku/:sku',
+      scope: 'catalog:write',
       summary: 'Create or update the product with this SKU (idempotent: a repeat changes nothing)',
       tags,
       params: SkuParams,
@@ -101,8 +102,8 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       bodyLimit: BODY_LIMIT,
       responses: { 200: ProductOut, 201: ProductOut },
       problems: [409, 413, 415],
-      handler: async ({ params, body, request }) => {
-        const [result] = await write(request, (trx) =>
+      handler: async ({ principal, params, body, request }) => {
+        const [result] = await write(principal, request, (trx) =>
           upsert<ServiceDatabase, ProductRow>(
             trx,
             'products',
@@ -118,6 +119,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'GET',
       url: '/products',
+      scope: 'catalog:read',
       summary: 'List products (keyset pagination, stable order)',
       tags,
       query: ProductListQuery,
@@ -138,6 +140,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'GET',
       url: '/products/:id',
+      scope: 'catalog:read',
       summary: 'Fetch a product (or, with as_of, the product as it was then); its ETag is its version',
       tags,
       params: ProductParams,
@@ -158,6 +161,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'PATCH',
       url: '/products/:id',
+      scope: 'catalog:write',
       summary: 'Change a product; If-Match must carry the current version (optimistic concurrency)',
       tags,
       params: ProductParams,
@@ -166,9 +170,9 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       bodyLimit: BODY_LIMIT,
       responses: { 200: ProductOut },
       problems: [404, 409, 412, 413, 415, 428],
-      handler: async ({ params, headers, body, request }) => {
+      handler: async ({ principal, params, headers, body, request }) => {
         const expected = expectedVersion(headers['if-match']);
-        const outcome = await write(request, (trx) => updateProduct(trx, params.id, expected, body));
+        const outcome = await write(principal, request, (trx) => updateProduct(trx, params.id, expected, body));
         if (outcome.status === 'not_found') throw notFound(params.id);
         if (outcome.status === 'version_mismatch') throw versionMismatch(outcome.current, expected);
         return reply(200, ProductOut.from(outcome.row), { etag: etag(outcome.row.version) });
@@ -177,13 +181,14 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'POST',
       url: '/products/:id/restore',
+      scope: 'admin',
       summary: 'Restore a soft-deleted product (409 when a live product now holds its SKU)',
       tags,
       params: ProductParams,
       responses: { 200: ProductOut },
       problems: [404, 409],
-      handler: async ({ params, request }) => {
-        const row = await write(request, async (trx) => {
+      handler: async ({ principal, params, request }) => {
+        const row = await write(principal, request, async (trx) => {
           await restore<ServiceDatabase>(trx, 'products', params.id);
           return findProduct(trx, params.id);
         }).catch((err: unknown) => {
@@ -195,6 +200,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'GET',
       url: '/admin/products/deleted',
+      scope: 'admin',
       summary: 'List soft-deleted products, most recently deleted first',
       tags: ['admin'],
       query: DeletedListQuery,
@@ -207,19 +213,21 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'DELETE',
       url: '/products/:id',
+      scope: 'catalog:write',
       summary: 'Soft-delete a product (restore with POST /products/:id/restore)',
       tags,
       params: ProductParams,
       responses: { 204: null },
       problems: [404],
-      handler: async ({ params, request }) => {
-        if (!(await write(request, (trx) => deleteProduct(trx, params.id)))) throw notFound(params.id);
+      handler: async ({ principal, params, request }) => {
+        if (!(await write(principal, request, (trx) => deleteProduct(trx, params.id)))) throw notFound(params.id);
         return reply(204, undefined);
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/products/:id/history',
+      scope: 'catalog:read',
       summary: 'Every version of a product, oldest first (deleted products included)',
       tags,
       params: ProductParams,
@@ -239,6 +247,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'GET',
       url: '/products/:id/diff',
+      scope: 'catalog:read',
       summary: 'Field-level changes between two versions of a product',
       tags,
       params: ProductParams,
@@ -255,6 +264,7 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
     defineRoute({
       method: 'POST',
       url: '/products/:id/revert',
+      scope: 'catalog:write',
       summary: 'Write a new version equal to an earlier one (history is never rewritten); If-Match, when sent, must carry the current version',
       tags,
       params: ProductParams,
@@ -263,16 +273,18 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       bodyLimit: BODY_LIMIT,
       responses: { 200: ProductOut },
       problems: [404, 409, 412],
-      handler: async ({ params, headers, body, request }) => {
+      handler: async ({ principal, params, headers, body, request }) => {
         const ifMatch = headers['if-match'];
         const expected = ifMatch === undefined ? undefined : expectedVersion(ifMatch);
-        const row = await write(request, async (trx) => {
+        const row = await write(principal, request, async (trx) => {
           const before = await findProduct(trx, params.id, { forUpdate: true });
           if (!before) throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} is deleted or unknown; restore it first`);
           if (expected !== undefined && before.version !== expected) throw versionMismatch(before.version, expected);
-          await revertToVersion<ServiceDatabase>(trx, 'products', params.id, body.version, { requestId: request.id }).catch((err: unknown) => {
-            throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
-          });
+          await revertToVersion<ServiceDatabase>(trx, 'products', params.id, body.version, { actor: principal.id, requestId: request.id }).catch(
+            (err: unknown) => {
+              throw isStrataError(err, 'NOT_FOUND') ? new HttpProblem(404, 'VERSION_NOT_FOUND', err.message) : err;
+            },
+          );
           return findProduct(trx, params.id);
         });
         return found(params.id, row);
