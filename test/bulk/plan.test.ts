@@ -21,6 +21,13 @@ describe("a chunk's statements (pure)", () => {
     ]);
   });
 
+  it("with a write context, the chunk's transaction sets the actor and request id as parameters (transaction-local)", () => {
+    expect(chunkSetup({ ...insert, writeContext: { actor: "o'brien", requestId: 'r-1' } })).toEqual([
+      'SET LOCAL statement_timeout = 0',
+      { text: "SELECT set_config('strata.actor', $1, true), set_config('strata.request_id', $2, true)", values: ["o'brien", 'r-1'] },
+    ]);
+  });
+
   it('COPY goes to the table, or to the staging table for an upsert; csv passes a file through', () => {
     expect(copyStatement(insert)).toBe('COPY "public"."goods" ("sku", "Price") FROM STDIN');
     expect(copyStatement(insert, true)).toBe('COPY "public"."goods" ("sku", "Price") FROM STDIN WITH (FORMAT csv)');

@@ -158,8 +158,9 @@ describe('checkHost', () => {
 
 describe('loadServiceConfig', () => {
   it('defaults: port 3000 on 127.0.0.1, log level info, the log format left to the terminal check', () => {
-    expect(loadServiceConfig({})).toEqual({ port: 3000, host: '127.0.0.1', logLevel: 'info' });
-    expect(loadServiceConfig({ HOST: '', LOG_FORMAT: '' })).toEqual({ port: 3000, host: '127.0.0.1', logLevel: 'info' });
+    const defaults = { port: 3000, host: '127.0.0.1', logLevel: 'info', rateLimit: 100, metricsAccess: 'admin' };
+    expect(loadServiceConfig({})).toEqual(defaults);
+    expect(loadServiceConfig({ HOST: '', LOG_FORMAT: '', STRATA_RATE_LIMIT: '', STRATA_METRICS_ACCESS: '' })).toEqual(defaults);
   });
 
   it('reads PORT, HOST, LOG_LEVEL and LOG_FORMAT', () => {
@@ -168,7 +169,11 @@ describe('loadServiceConfig', () => {
       host: '0.0.0.0',
       logLevel: 'silent',
       logFormat: 'json',
+      rateLimit: 100,
+      metricsAccess: 'admin',
     });
+    expect(loadServiceConfig({ STRATA_RATE_LIMIT: '0', STRATA_METRICS_ACCESS: 'public' })).toMatchObject({ rateLimit: 0, metricsAccess: 'public' });
+    expect(loadServiceConfig({ STRATA_RATE_LIMIT: '1000000' })).toMatchObject({ rateLimit: 1_000_000 });
     expect(loadServiceConfig({ PORT: '1', LOG_FORMAT: 'pretty', LOG_LEVEL: 'trace' })).toMatchObject({ port: 1, logFormat: 'pretty', logLevel: 'trace' });
   });
 
@@ -180,5 +185,10 @@ describe('loadServiceConfig', () => {
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
     );
     expect(refusal(() => loadServiceConfig({ LOG_FORMAT: 'xml' }))).toBe('LOG_FORMAT must be one of pretty, json (got "xml")');
+    expect(refusal(() => loadServiceConfig({ STRATA_RATE_LIMIT: '-1' }))).toBe('STRATA_RATE_LIMIT must be a whole number from 0 to 1000000 (got "-1")');
+    expect(refusal(() => loadServiceConfig({ STRATA_RATE_LIMIT: '1000001' }))).toBe(
+      'STRATA_RATE_LIMIT must be a whole number from 0 to 1000000 (got "1000001")',
+    );
+    expect(refusal(() => loadServiceConfig({ STRATA_METRICS_ACCESS: 'anyone' }))).toBe('STRATA_METRICS_ACCESS must be one of admin, public (got "anyone")');
   });
 });

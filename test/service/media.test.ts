@@ -108,7 +108,7 @@ describeEachBackend('product images over HTTP', (name) => {
     const id = await product();
     const bytes = pngBytes(BLOCK_SIZE + 7, 5);
     const post = (body: Buffer) =>
-      app.inject({ method: 'POST', url: `/products/${id}/images`, headers: { 'content-type': 'image/png', 'idempotency-key': `img-${id}` }, payload: body });
+      inject({ method: 'POST', url: `/products/${id}/images`, headers: { 'content-type': 'image/png', 'idempotency-key': `img-${id}` }, payload: body });
     const first = await post(bytes);
     expect(first.statusCode, first.body).toBe(201);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -121,7 +121,7 @@ describeEachBackend('product images over HTTP', (name) => {
     ]);
     const other = await post(pngBytes(BLOCK_SIZE + 7, 6));
     expect([other.statusCode, other.json<{ code: string }>().code]).toEqual([422, 'IDEMPOTENCY_KEY_MISMATCH']);
-    const list = await app.inject({ method: 'GET', url: `/products/${id}/images` });
+    const list = await inject({ method: 'GET', url: `/products/${id}/images` });
     expect(list.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([first.json<{ id: string }>().id]);
   });
 
