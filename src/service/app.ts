@@ -16,6 +16,7 @@ import { acceptImportBodies, importRoutes } from './routes/import.js';
 import { acceptMediaBodies, mediaRoutes } from './routes/media.js';
 import { opsRoutes } from './routes/ops.js';
 import { productRoutes } from './routes/products.js';
+import { walletRoutes } from './routes/wallets.js';
 
 export interface AppOptions {
   readonly database: Database;
@@ -110,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxBytes: options.media?.maxBytes ?? blobsConfig.maxBytes,
     contentTypes: options.media?.contentTypes ?? blobsConfig.imageTypes,
   };
-  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media), ...adminRoutes(db)];
+  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media), ...adminRoutes(db), ...walletRoutes(options.database.db)];
   instrumentHttp(app, metrics);
   // Idempotency keys are scoped per principal: one principal never gets another's stored response.
   registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: (request) => principalOf(request)?.id ?? 'public' }) });
