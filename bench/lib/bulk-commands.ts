@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Kysely, sql } from 'kysely';
 import { quoteIdent } from '../../src/db/index.js';
+import { buildDist } from './dist.js';
 import { HOSTILE_COLUMNS, HOSTILE_TABLE } from './hostile-csv.js';
 import { measureRounds, median, methodNote, QUICK, ratio, roundRatios, sized, spread } from './measure.js';
 import { publish } from './report.js';
@@ -65,9 +66,7 @@ async function psqlAvailable(): Promise<boolean> {
  */
 export async function compareCommands(ctx: CommandsContext): Promise<void> {
   if (!(await psqlAvailable())) throw new Error('bench: psql not found (Debian: apt-get install postgresql-client); the CLI comparison needs it');
-  process.stderr.write('bench: building dist/ so strata runs compiled, as installed\n');
-  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
-  await writeFile(join(root, 'dist/.built'), new Date().toISOString());
+  await buildDist();
 
   const eight = await ctx.csv(ctx.rows);
   const hostile = join(ctx.dir, 'hostile.csv');

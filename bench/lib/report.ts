@@ -17,6 +17,14 @@ export interface BenchReport {
   readonly checks: readonly { readonly claim: string; readonly holds: boolean }[];
   readonly notes: readonly string[];
   readonly database: string;
+  /** More tables, each under its own heading after the first. */
+  readonly tables?: readonly ReportTable[];
+}
+
+export interface ReportTable {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly Readonly<Record<string, Cell>>[];
 }
 
 export function machine(): string {
@@ -30,7 +38,7 @@ function format(cell: Cell): string {
   return cell.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
-function table(report: BenchReport): string {
+function table(report: Pick<ReportTable, 'columns' | 'rows'>): string {
   const head = `| ${report.columns.join(' | ')} |`;
   const rule = `| ${report.columns.map(() => '---').join(' | ')} |`;
   const body = report.rows.map((row) => `| ${report.columns.map((c) => format(row[c] ?? '')).join(' | ')} |`);
@@ -49,6 +57,7 @@ export async function publish(report: BenchReport): Promise<void> {
     '',
     table(report),
     '',
+    ...(report.tables ?? []).flatMap((t) => [`## ${t.title}`, '', table(t), '']),
     ...(report.checks.length ? ['## Checks', '', ...report.checks.map((c) => `- [${c.holds ? 'x' : ' '}] ${c.claim}`), ''] : []),
     ...(report.notes.length ? ['## Notes', '', ...report.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');

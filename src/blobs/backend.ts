@@ -36,7 +36,7 @@ export interface BlobBackend {
   place(staged: StagedObject, sha256: string): Promise<string>;
   /** Drops a staged object that will not be used. */
   discard(staged: StagedObject): Promise<void>;
-  /** Bytes [start, end) of an object (to its end when `end` is undefined); BLOB_MISSING when it does not exist. */
+  /** Bytes [start, end) of an object (to its end when `end` is undefined); BLOB_MISSING when it does not exist. A yielded buffer is never reused (readers keep a block's pieces until it is verified). */
   read(key: string, start: number, end?: number): AsyncIterable<Buffer>;
   /** Removes an object; one already gone is not an error. */
   remove(key: string): Promise<void>;

@@ -8,6 +8,14 @@ import { CHUNKS } from './tables.js';
 export const CHUNK_SIZE = 1024 * 1024;
 /** Chunks fetched per query when reading. */
 const CHUNKS_PER_READ = 2;
+/**
+ * Chunks are read in slices of 48 KiB, one row each: a bytea comes back as hex text, and a 1 MiB
+ * chunk's 2 MiB string landed in V8's large-object space, where such garbage waits for a full
+ * collection (the service's peak RSS grew by about 80 MiB over a 256 MiB download); a 96 KiB
+ * string is young garbage, gone at the next scavenge. PostgreSQL reads only a slice's part of an
+ * uncompressed (`STORAGE EXTERNAL`) value.
+ */
+const SLICE = 48 * 1024;
 
 /**
  * Objects as rows of `strata.blob_chunks` (1 MiB each, stored out of line and uncompressed) in the
@@ -37,13 +45,13 @@ export function postgresBackend(database: Database): BlobBackend {
       const key = uuidv7();
       let n = 0;
       let size = 0;
-      let chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+      // One buffer for every chunk: once its INSERT has completed, node-postgres has sent (copied) it.
+      const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
       let filled = 0;
       const flush = async () => {
         await query(sql`INSERT INTO ${chunks} (key, n, data) VALUES (${key}, ${n}, ${filled === CHUNK_SIZE ? chunk : chunk.subarray(0, filled)})`);
         n += 1;
         filled = 0;
-        chunk = Buffer.allocUnsafe(CHUNK_SIZE);
       };
       try {
         for await (const data of source) {
@@ -76,18 +84,29 @@ export function postgresBackend(database: Database): BlobBackend {
         const from = n;
         const upTo = Math.min(lastN, n + CHUNKS_PER_READ - 1);
         const rows = await query(
-          sql<{ n: number; data: Buffer }>`SELECT n, data FROM ${chunks} WHERE key = ${key} AND n BETWEEN ${from} AND ${upTo} ORDER BY n`,
+          sql<{ n: number; i: number; data: Buffer }>`
+            SELECT c.n, s.i, substring(c.data FROM s.i * ${SLICE}::int + 1 FOR ${SLICE}::int) AS data
+              FROM ${chunks} c CROSS JOIN generate_series(0, ${Math.ceil(CHUNK_SIZE / SLICE) - 1}::int) AS s(i)
+             WHERE c.key = ${key} AND c.n BETWEEN ${from}::int AND ${upTo}::int AND s.i * ${SLICE}::int < octet_length(c.data)
+             ORDER BY c.n, s.i`,
         );
         if (rows.length === 0 && n === firstN) throw new StrataError('BLOB_MISSING', `the postgres object ${key} is missing`);
+        // Slices in order: chunk `n` from slice 0, then chunk n + 1 from slice 0, ...; a gap ends the read (the reader finds the object short).
+        let slice = 0;
         for (const row of rows) {
-          if (row.n !== n) return; // a chunk is missing: the reader finds the object short
-          const offset = n * CHUNK_SIZE;
+          if (row.n === n + 1 && row.i === 0 && slice > 0) {
+            n += 1;
+            slice = 0;
+          }
+          if (row.n !== n || row.i !== slice) return;
+          slice += 1;
+          const offset = n * CHUNK_SIZE + row.i * SLICE;
           const a = Math.max(start, offset) - offset;
           const b = end === undefined ? row.data.length : Math.min(end, offset + row.data.length) - offset;
-          n += 1;
           if (b > a) yield a === 0 && b === row.data.length ? row.data : row.data.subarray(a, b);
         }
-        if (rows.length < upTo - from + 1) return;
+        if (rows.length === 0 || n < upTo) return;
+        n += 1;
       }
     },
     remove,

@@ -16,7 +16,7 @@ export interface S3BackendOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Path-style URLs (`endpoint/bucket/key`); default true when `endpoint` is set. */
   readonly forcePathStyle?: boolean;
-  /** Bytes per multipart part (objects larger than one part are uploaded in parts). Default 8 MiB. */
+  /** Bytes per multipart part (objects larger than one part are uploaded in parts). Default 5 MiB, S3's smallest part: an upload holds about three parts in memory. */
   readonly partSize?: number;
   /** Create the bucket when it does not exist. Default false. */
   readonly createBucket?: boolean;
@@ -75,7 +75,7 @@ export async function s3Backend(options: S3BackendOptions): Promise<BlobBackend>
       const upload = new Upload({
         client,
         params: { Bucket, Key, Body: body },
-        partSize: options.partSize ?? 8 * 1024 * 1024,
+        partSize: options.partSize ?? 5 * 1024 * 1024,
         queueSize: 2,
         leavePartsOnError: false,
       });

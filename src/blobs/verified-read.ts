@@ -19,7 +19,9 @@ function corrupt(blob: BlobRecord, what: string): StrataError {
  * Reads an object (or a range of it) and checks every block against its stored sha256 before any of
  * its bytes are passed on, so a corrupt object fails the stream with BLOB_CORRUPT and no wrong
  * byte is ever served. A range reads the whole blocks it touches; a full read also checks the
- * object's sha256 and its length.
+ * object's sha256 and its length. A block is held as the pieces the backend read (not copied into
+ * a buffer of its own) until it is checked, then those pieces are passed on: a backend must not
+ * reuse a piece it has yielded.
  */
 export async function* verifiedChunks(backend: BlobBackend, blob: BlobRecord, range?: ByteRange): AsyncGenerator<Buffer> {
   const { size, blockSize } = blob;
@@ -32,8 +34,9 @@ export async function* verifiedChunks(backend: BlobBackend, blob: BlobRecord, ra
   const blockLength = (i: number) => Math.min(blockSize, size - i * blockSize);
   const hash = whole ? createHash('sha256') : undefined;
   let index = first;
-  let block = Buffer.allocUnsafe(blockLength(index));
+  let pending: Buffer[] = [];
   let filled = 0;
+  let blockHash = createHash('sha256');
   let read = 0;
   const source = backend.read(blob.key, first * blockSize, whole ? undefined : Math.min(size, (last + 1) * blockSize));
   try {
@@ -42,21 +45,33 @@ export async function* verifiedChunks(backend: BlobBackend, blob: BlobRecord, ra
       let at = 0;
       while (at < chunk.length) {
         if (index > last) throw corrupt(blob, `it is longer than ${size} bytes`);
-        const n = chunk.copy(block, filled, at);
-        at += n;
-        filled += n;
-        if (filled < block.length) continue;
+        const length = blockLength(index);
+        const piece = at === 0 && chunk.length <= length - filled ? chunk : chunk.subarray(at, at + length - filled);
+        at += piece.length;
+        filled += piece.length;
+        blockHash.update(piece);
+        pending.push(piece);
+        if (filled < length) continue;
         const expected = blob.blockHashes.subarray(index * 32, index * 32 + 32);
-        if (!createHash('sha256').update(block).digest().equals(expected)) throw corrupt(blob, `block ${index} does not match its sha256`);
-        hash?.update(block);
+        if (!blockHash.digest().equals(expected)) throw corrupt(blob, `block ${index} does not match its sha256`);
+        // The block is good: pass its pieces on, cut to the range.
         const offset = index * blockSize;
         const from = Math.max(start, offset) - offset;
-        const to = Math.min(end + 1, offset + block.length) - offset;
-        const out = from === 0 && to === block.length ? block : block.subarray(from, to);
+        const to = Math.min(end + 1, offset + length) - offset;
+        const out: Buffer[] = [];
+        let position = 0;
+        for (const p of pending) {
+          hash?.update(p);
+          const a = Math.max(from - position, 0);
+          const b = Math.min(to - position, p.length);
+          if (b > a) out.push(a === 0 && b === p.length ? p : p.subarray(a, b));
+          position += p.length;
+        }
         index += 1;
+        pending = [];
         filled = 0;
-        if (index <= last) block = Buffer.allocUnsafe(blockLength(index));
-        yield out;
+        blockHash = createHash('sha256');
+        for (const o of out) yield o;
       }
     }
   } finally {

@@ -27,7 +27,7 @@ async function markDone<DB>(db: Kysely<DB>, name: string, phase: Phase, index: n
 }
 
 async function ddlStep<DB>(ctx: StepContext<DB>, index: number, step: Extract<Step, { kind: 'ddl' }>): Promise<void> {
-  const relations = relationsOf(step.statements);
+  const relations = await relationsOf(step.statements);
   await retryOnLockTimeout(ctx.db, step.description, relations, ctx.policy, ctx.phase, () =>
     lockedTransaction(ctx.db, ctx.policy, step.long === true, async (trx) => {
       const statements = async (t: Kysely<DB>) => {
@@ -47,7 +47,7 @@ async function ddlStep<DB>(ctx: StepContext<DB>, index: number, step: Extract<St
 async function concurrentStep<DB>(ctx: StepContext<DB>, index: number, step: Extract<Step, { kind: 'concurrent' }>): Promise<void> {
   const { schema, table, name } = step.index;
   const find = async () => (await introspect(ctx.db).indexes(schema, table)).find((i) => i.name === name);
-  await retryOnLockTimeout(ctx.db, step.description, relationsOf([step.statement]), ctx.policy, ctx.phase, async () => {
+  await retryOnLockTimeout(ctx.db, step.description, await relationsOf([step.statement]), ctx.policy, ctx.phase, async () => {
     const existing = await find();
     if (!step.drop && existing?.valid) return;
     // An invalid index is what a killed (or timed-out) concurrent build leaves: drop it, build again.

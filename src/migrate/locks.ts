@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { isStrataError, StrataError } from '../db/index.js';
 import { MIGRATION_LOCK_WAITS } from './metrics.js';
-import { parseStatements } from './parser.js';
+import { loadParser, parseStatements } from './parser.js';
 
 /** A session that holds a lock the migration waited for. */
 export interface Blocker {
@@ -29,7 +29,8 @@ export interface LockPolicy {
 export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 1000, statementTimeoutMs: 30_000, maxAttempts: 60 };
 
 /** Relations a statement names (for reporting what blocks it). */
-export function relationsOf(statements: readonly string[]): string[] {
+export async function relationsOf(statements: readonly string[]): Promise<string[]> {
+  await loadParser();
   const names = new Set<string>();
   for (const text of statements) {
     let parsed: ReturnType<typeof parseStatements>;

@@ -1,18 +1,46 @@
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { setFlagsFromString } from 'node:v8';
 import { StrataError } from '../db/index.js';
 
-let loaded: Promise<void> | undefined;
+type PgQuery = typeof import('libpg-query');
 
-/** PostgreSQL's own parser (libpg_query, compiled to WebAssembly), loaded once per process. */
+let loaded: Promise<PgQuery> | undefined;
+let parser: PgQuery | undefined;
+
+/**
+ * PostgreSQL's own parser (libpg_query, compiled to WebAssembly), loaded once per process, on first
+ * use: a process that has no migration to plan or lint (a service restarting on an up-to-date
+ * schema) never compiles it.
+ *
+ * Its module is compiled by V8's baseline compiler only (Liftoff): with the default tier-up, the
+ * functions a migration run makes hot were compiled again by the optimizing compiler in the
+ * background, which kept about 30 MiB resident for the rest of the process (measured: `strata
+ * serve` applying the service's migrations; docs/decisions.md). Parsing a migration takes
+ * milliseconds either way. The flag is set while the module compiles (libpg-query starts compiling
+ * when it is imported) and put back afterwards, so no other WebAssembly is affected.
+ */
 export async function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  await loaded;
+  loaded ??= (async () => {
+    setFlagsFromString('--liftoff-only');
+    try {
+      const lib = await import('libpg-query');
+      await lib.loadModule();
+      return lib;
+    } finally {
+      setFlagsFromString('--no-liftoff-only');
+    }
+  })();
+  parser = await loaded;
+}
+
+function loadedParser(): PgQuery {
+  if (!parser) throw new Error('the SQL parser is not loaded: await loadParser() first');
+  return parser;
 }
 
 /** The statements of a SQL text as libpg_query's JSON parse trees; a syntax error is MIGRATION_INVALID. */
 export function parseStatements(text: string): { stmt: Record<string, unknown>; location: number; length: number }[] {
   try {
-    const result = parseSync(text) as unknown as { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
+    const result = loadedParser().parseSync(text) as unknown as { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
     return (result.stmts ?? []).map((s) => ({ stmt: s.stmt, location: s.stmt_location ?? 0, length: s.stmt_len ?? text.length - (s.stmt_location ?? 0) }));
   } catch (err) {
     throw new StrataError('MIGRATION_INVALID', `SQL does not parse: ${(err as Error).message.split('\n')[0]}`, {}, { cause: err });
@@ -44,7 +72,7 @@ function columnUses(expression: string): ColumnUse[] {
   const prefix = 'SELECT ';
   const statements = parseStatements(`${prefix}${expression}`);
   if (statements.length !== 1) throw new StrataError('MIGRATION_INVALID', `not one expression: ${expression}`);
-  const tokens = scanSync(`${prefix}${expression}`).tokens;
+  const tokens = loadedParser().scanSync(`${prefix}${expression}`).tokens;
   const uses: ColumnUse[] = [];
   for (const node of walk(statements[0]?.stmt)) {
     if (node.type !== 'ColumnRef') continue;

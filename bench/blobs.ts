@@ -1,0 +1,507 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { sql } from 'kysely';
+import pg from 'pg';
+import {
+  type AttachmentRecord,
+  type BackendName,
+  type BlobBackend,
+  type BlobStore,
+  collectGarbage,
+  createBlobStore,
+  fsBackend,
+  postgresBackend,
+  s3Backend,
+} from '../src/blobs/index.js';
+import { type Database, freePort, openPostgres, quoteIdent } from '../src/db/index.js';
+import { benchDatabase } from './lib/database.js';
+import { buildDist } from './lib/dist.js';
+import { measureRounds, median, methodNote, ratio, roundRatios, sized, spread } from './lib/measure.js';
+import { postJson, processMemory, resetPeak, SyntheticObject, streamDown, streamUp } from './lib/media-transfer.js';
+import { type Cell, publish } from './lib/report.js';
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection, so a memory figure starts from live objects only. */
+const collect = runInNewContext('gc') as () => void;
+
+const KIB = 1024;
+const MIB = KIB * KIB;
+const ROUNDS = sized(3, 2);
+/** Object sizes and how many objects one round writes and reads. */
+const CLASSES = [
+  { label: '1 KiB', size: KIB, count: sized(200, 20) },
+  { label: '1 MiB', size: MIB, count: sized(30, 3) },
+  { label: sized('100 MiB', '4 MiB'), size: sized(100 * MIB, 4 * MIB), count: 1 },
+] as const;
+/** What one service run uploads and downloads (acceptance 1 of issue #26: 1 GiB). */
+const SERVICE_BYTES = sized(1024 * MIB, 32 * MIB);
+/** What the database-growth figure stores per method. */
+const GROWTH_OBJECTS = sized(3, 2);
+/** `library` (throughput, memory, database growth), `service` (strata serve under a 1 GiB transfer), or both (default). */
+const PART = process.env.STRATA_BENCH_PART ?? 'all';
+/** The issue's budget for the service's peak RSS: 150 MB. */
+const BUDGET_BYTES = 150e6;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin/strata.js');
+const rawServer = join(root, 'bench/lib/raw-media-server.mjs');
+
+/** A way of storing and reading whole objects: strata's store on a backend, or a baseline. */
+interface Method {
+  readonly name: string;
+  write(object: SyntheticObject): Promise<string>;
+  read(handle: string): Promise<number>;
+  remove(handles: readonly string[]): Promise<void>;
+}
+
+async function drain(stream: AsyncIterable<Buffer>): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream) n += chunk.length;
+  return n;
+}
+
+function strataMethod(store: BlobStore, backend: BackendName): Method {
+  const made = new Map<string, AttachmentRecord>();
+  return {
+    name: `strata ${backend}`,
+    async write(object) {
+      const a = await store.attach({ owner: { table: 'bench', id: backend }, role: 'file', source: object.stream() });
+      made.set(a.id, a);
+      return a.id;
+    },
+    read: async (id) => drain(await store.open((made.get(id) as AttachmentRecord).blob)),
+    async remove(ids) {
+      for (const id of ids) await store.detach(id);
+      const gc = await collectGarbage(store, { graceMs: 0 });
+      if (gc.error) throw gc.error;
+    },
+  };
+}
+
+/** Baseline: the bytes to a temporary file, fsynced, renamed into place (its folder fsynced), read back with a file stream. */
+function fileCopyMethod(dir: string): Method {
+  return {
+    name: 'file copy (baseline)',
+    async write(object) {
+      const tmp = join(dir, 'tmp', randomUUID());
+      const handle = await open(tmp, 'wx');
+      for (const chunk of object.chunks()) await handle.write(chunk);
+      await handle.sync();
+      await handle.close();
+      const path = join(dir, 'objects', randomUUID());
+      await rename(tmp, path);
+      const folder = await open(join(dir, 'objects'), 'r');
+      await folder.sync();
+      await folder.close();
+      return path;
+    },
+    read: (path) => drain(createReadStream(path, { highWaterMark: 256 * KIB })),
+    async remove(paths) {
+      for (const path of paths) await unlink(path);
+    },
+  };
+}
+
+/** Baseline: the whole object as one bytea value in one row (in memory whole, both ways). */
+function byteaMethod(pool: pg.Pool): Method {
+  return {
+    name: 'one bytea row (baseline)',
+    async write(object) {
+      const id = randomUUID();
+      await pool.query('INSERT INTO bench_bytea (id, data) VALUES ($1, $2)', [id, Buffer.concat([...object.chunks()])]);
+      return id;
+    },
+    async read(id) {
+      const { rows } = await pool.query<{ data: Buffer }>('SELECT data FROM bench_bytea WHERE id = $1', [id]);
+      return rows[0]?.data.length ?? 0;
+    },
+    async remove(ids) {
+      await pool.query('DELETE FROM bench_bytea WHERE id = ANY($1)', [ids]);
+    },
+  };
+}
+
+interface S3Settings {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly bucket: string;
+}
+
+/** Baseline: one PutObject of the whole object and one GetObject, with the SDK alone. */
+async function s3RawMethod(s3: S3Settings): Promise<Method & { close(): void }> {
+  const { S3Client, PutObjectCommand, GetObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return {
+    name: 'S3 PutObject (baseline)',
+    async write(object) {
+      const Key = `raw/${randomUUID()}`;
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: Buffer.concat([...object.chunks()]) }));
+      return Key;
+    },
+    async read(Key) {
+      const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key }));
+      return drain(answer.Body as Readable);
+    },
+    async remove(keys) {
+      for (const Key of keys) await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key }));
+    },
+    close: () => client.destroy(),
+  };
+}
+
+function s3FromEnv(): Omit<S3Settings, 'bucket'> | undefined {
+  const endpoint = process.env.STRATA_TEST_S3_ENDPOINT;
+  if (!endpoint) return undefined;
+  return { endpoint, accessKeyId: process.env.STRATA_TEST_S3_ACCESS_KEY ?? '', secretAccessKey: process.env.STRATA_TEST_S3_SECRET_KEY ?? '' };
+}
+
+/** A database of its own on the bench's server (the service creates its tables there), dropped at the end. */
+async function ownDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `strata_bench_blobs_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    url: own.toString(),
+    async drop() {
+      const again = new pg.Client({ connectionString: url });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}
+
+interface ServiceRun {
+  readonly label: string;
+  readonly idleMiB: number;
+  readonly startPeakMiB: number;
+  readonly transferPeakMiB: number;
+  readonly upMiBs: number;
+  readonly downMiBs: number;
+  readonly intact: boolean;
+}
+
+/** Starts a server process and waits for the line naming its URL. */
+function startProcess(args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = ready.exec(err);
+      if (m?.[1]) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready: ${err}`)));
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * One upload and one download of `SERVICE_BYTES` through a server process: its RSS once started
+ * and idle, its peak during start-up, its peak during the transfer (VmHWM, reset once idle), and
+ * the transfer's MiB/s; the bytes are checked by sha256 both ways.
+ */
+async function serviceRun(label: string, args: readonly string[], env: NodeJS.ProcessEnv, strata: boolean): Promise<ServiceRun> {
+  process.stderr.write(`bench: ${label}: ${SERVICE_BYTES / MIB} MiB up and down\n`);
+  const { child, url } = await startProcess(args, env, /(?:serving|listening) on (http:\/\/\S+)/);
+  try {
+    let upUrl = `${url}/up`;
+    if (strata) {
+      const product = await postJson<{ id: string }>(`${url}/products`, {
+        sku: `BENCH-${randomUUID()}`,
+        name: 'bench',
+        price: 100,
+        currency: 'EUR',
+      });
+      if (product.status !== 201) throw new Error(`bench: POST /products answered ${product.status}`);
+      upUrl = `${url}/products/${product.json.id}/images`;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const pid = child.pid as number;
+    const idle = processMemory(pid);
+    if (!idle || !resetPeak(pid)) throw new Error('bench: the service memory figures need Linux /proc (VmRSS, VmHWM, clear_refs)');
+    const object = new SyntheticObject(SERVICE_BYTES);
+    const t0 = process.hrtime.bigint();
+    const up = await streamUp(upUrl, object.chunks(), { 'content-type': 'image/png', 'content-length': String(SERVICE_BYTES) });
+    const t1 = process.hrtime.bigint();
+    if (up.status !== 201) throw new Error(`bench: ${label}: the upload answered ${up.status}: ${up.body.slice(0, 300)}`);
+    const downUrl = strata ? `${url}${(JSON.parse(up.body) as { url: string }).url}` : `${url}/down`;
+    const down = await streamDown(downUrl);
+    const t2 = process.hrtime.bigint();
+    const after = processMemory(pid);
+    const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
+    return {
+      label,
+      idleMiB: idle.rssMiB,
+      startPeakMiB: idle.peakMiB,
+      transferPeakMiB: after?.peakMiB ?? Number.NaN,
+      upMiBs: SERVICE_BYTES / MIB / seconds(t0, t1),
+      downMiBs: SERVICE_BYTES / MIB / seconds(t1, t2),
+      intact: down.status === 200 && !down.incomplete && down.sha256 === up.sha256,
+    };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+/** MiB a method adds to this process's resident memory while one object of `size` goes in and out (one untimed run). */
+async function inFlight(method: Method, size: number): Promise<number> {
+  collect();
+  await new Promise((r) => setTimeout(r, 200));
+  collect();
+  const before = processMemory(process.pid);
+  if (!before || !resetPeak(process.pid)) return Number.NaN;
+  const handle = await method.write(new SyntheticObject(size));
+  await method.read(handle);
+  const after = processMemory(process.pid);
+  await method.remove([handle]);
+  return (after?.peakMiB ?? Number.NaN) - before.rssMiB;
+}
+
+const fixed = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/**
+ * Blob storage: write and read throughput of 1 KiB, 1 MiB and 100 MiB objects through strata's
+ * store on each backend against a file copy, a single-row bytea and (with a test S3 store) a raw
+ * PutObject/GetObject; memory per object in flight; database and WAL growth per GiB stored; and the
+ * peak RSS of `strata serve` moving 1 GiB up and down on each backend against bare Node doing the same.
+ */
+export default async function bench(): Promise<void> {
+  const target = await benchDatabase();
+  const own = await ownDatabase(target.url);
+  const database: Database = await openPostgres(own.url, { max: 4, statementTimeoutMs: 0 });
+  const pool = new pg.Pool({ connectionString: own.url, max: 2 });
+  const dir = await mkdtemp(join(tmpdir(), 'strata-blobs-bench-'));
+  const s3Env = s3FromEnv();
+  const s3 = s3Env ? { ...s3Env, bucket: `strata-bench-${randomBytes(4).toString('hex')}` } : undefined;
+  const closers: (() => unknown)[] = [];
+  try {
+    await mkdir(join(dir, 'copy', 'tmp'), { recursive: true });
+    await mkdir(join(dir, 'copy', 'objects'), { recursive: true });
+    await pool.query('CREATE TABLE bench_bytea (id uuid PRIMARY KEY, data bytea NOT NULL)');
+    // As strata.blob_chunks: stored out of line without a compression attempt (the bytes are random).
+    await pool.query('ALTER TABLE bench_bytea ALTER COLUMN data SET STORAGE EXTERNAL');
+    const backends: Partial<Record<BackendName, BlobBackend>> = { fs: fsBackend({ dir: join(dir, 'fs') }), postgres: postgresBackend(database) };
+    if (s3)
+      backends.s3 = await s3Backend({
+        bucket: s3.bucket,
+        endpoint: s3.endpoint,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+        prefix: 'strata/',
+        createBucket: true,
+      });
+    closers.push(() => Promise.all(Object.values(backends).map((b) => b?.close?.())));
+    const store = (writeTo: BackendName) => createBlobStore(database.db, { backends, writeTo });
+    const baseline = fileCopyMethod(join(dir, 'copy'));
+    const methods: Method[] = [baseline, strataMethod(store('fs'), 'fs'), byteaMethod(pool), strataMethod(store('postgres'), 'postgres')];
+    if (s3) {
+      const raw = await s3RawMethod(s3);
+      closers.push(() => raw.close());
+      methods.push(raw, strataMethod(store('s3'), 's3'));
+    }
+
+    const big = CLASSES[CLASSES.length - 1] as (typeof CLASSES)[number];
+    // 1. Memory per object in flight (the largest class), one untimed run per method, in this process, before anything else ran in it.
+    const memoryRows: Record<string, Cell>[] = [];
+    for (const m of PART === 'service' ? [] : methods) {
+      process.stderr.write(`bench: memory of ${m.name} for one ${big.label} object\n`);
+      memoryRows.push({ method: m.name, [`MiB added for one ${big.label} object written and read`]: fixed(await inFlight(m, big.size)) });
+    }
+
+    // 2. Throughput per object size.
+    const rows: Record<string, Cell>[] = [];
+    const ratioNotes: string[] = [];
+    for (const c of PART === 'service' ? [] : CLASSES) {
+      process.stderr.write(`bench: ${c.label} objects, ${c.count} per round\n`);
+      const readSets = new Map<string, string[]>();
+      for (const m of methods) {
+        const handles: string[] = [];
+        for (let i = 0; i < c.count; i++) handles.push(await m.write(new SyntheticObject(c.size)));
+        readSets.set(m.name, handles);
+      }
+      const measures: Record<string, () => Promise<number>> = {};
+      for (const m of methods) {
+        measures[`${m.name} write`] = async () => {
+          const objects = Array.from({ length: c.count }, () => new SyntheticObject(c.size));
+          const handles: string[] = [];
+          const started = process.hrtime.bigint();
+          for (const o of objects) handles.push(await m.write(o));
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          await m.remove(handles);
+          return c.count / seconds;
+        };
+        measures[`${m.name} read`] = async () => {
+          const handles = readSets.get(m.name) ?? [];
+          const started = process.hrtime.bigint();
+          for (const h of handles) if ((await m.read(h)) !== c.size) throw new Error(`bench: ${m.name} read a wrong length`);
+          return handles.length / (Number(process.hrtime.bigint() - started) / 1e9);
+        };
+      }
+      const s = await measureRounds(ROUNDS, measures);
+      const of = (name: string, way: string) => s[`${name} ${way}`] ?? [];
+      for (const m of methods) {
+        const w = of(m.name, 'write');
+        const r = of(m.name, 'read');
+        const vs = m === baseline;
+        rows.push({
+          object: c.label,
+          method: m.name,
+          'writes/s': fixed(median(w)),
+          'write MiB/s': fixed((median(w) * c.size) / MIB),
+          'reads/s': fixed(median(r)),
+          'read MiB/s': fixed((median(r) * c.size) / MIB),
+          'write vs file copy': vs ? 1 : fixed(ratio(w, of(baseline.name, 'write')), 2),
+          'read vs file copy': vs ? 1 : fixed(ratio(r, of(baseline.name, 'read')), 2),
+        });
+        if (!vs)
+          ratioNotes.push(
+            `${c.label} ${m.name}: per-round ratios vs file copy, write ${spread(roundRatios(w, of(baseline.name, 'write')))}, read ${spread(roundRatios(r, of(baseline.name, 'read')))}`,
+          );
+      }
+      for (const m of methods) await m.remove(readSets.get(m.name) ?? []);
+    }
+
+    // 3. Database and WAL growth per GiB stored.
+    const growthRows: Record<string, Cell>[] = [];
+    for (const m of PART === 'service' ? [] : methods.filter((x) => x !== baseline && !x.name.startsWith('S3'))) {
+      const state = async () =>
+        (await pool.query<{ size: string; lsn: string }>('SELECT pg_database_size(current_database())::text AS size, pg_current_wal_insert_lsn()::text AS lsn'))
+          .rows[0] as { size: string; lsn: string };
+      await pool.query('CHECKPOINT').catch(() => undefined);
+      const before = await state();
+      const handles: string[] = [];
+      for (let i = 0; i < GROWTH_OBJECTS; i++) handles.push(await m.write(new SyntheticObject(big.size)));
+      const after = await state();
+      const { rows: wal } = await pool.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1, $2)::text AS bytes', [after.lsn, before.lsn]);
+      const stored = GROWTH_OBJECTS * big.size;
+      growthRows.push({
+        method: m.name,
+        'database growth per GiB stored (GiB)': fixed((Number(after.size) - Number(before.size)) / stored, 3),
+        'WAL per GiB stored (GiB)': fixed(Number(wal[0]?.bytes ?? Number.NaN) / stored, 3),
+      });
+      await m.remove(handles);
+    }
+
+    // 4. The service: 1 GiB up and down through `strata serve` (compiled), per backend, against bare Node.
+    const runs: ServiceRun[] = [];
+    const port = async () => String(await freePort());
+    if (PART !== 'library') {
+      await buildDist();
+      runs.push(await serviceRun('bare Node http + file (baseline)', [rawServer, await port(), dir], {}, false));
+    }
+    const serviceBackends: BackendName[] = PART === 'library' ? [] : s3 ? ['fs', 'postgres', 's3'] : ['fs', 'postgres'];
+    const allStore = store('fs');
+    for (const backend of serviceBackends) {
+      const env: NodeJS.ProcessEnv = {
+        DATABASE_URL: own.url,
+        STRATA_BLOBS: backend,
+        STRATA_BLOBS_DIR: join(dir, 'fs'),
+        STRATA_BLOBS_MAX_BYTES: String(SERVICE_BYTES),
+        // The bucket only for the s3 run: a service without one never loads the AWS SDK.
+        ...(s3 && backend === 's3'
+          ? {
+              STRATA_S3_BUCKET: s3.bucket,
+              STRATA_S3_ENDPOINT: s3.endpoint,
+              STRATA_S3_PREFIX: 'strata/',
+              AWS_ACCESS_KEY_ID: s3.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+            }
+          : {}),
+      };
+      runs.push(await serviceRun(`strata serve, STRATA_BLOBS=${backend}`, [bin, 'serve', '--port', await port()], env, true));
+      // Leave nothing behind for the next run: release the images and collect them.
+      await sql`DELETE FROM strata.attachments WHERE owner_table = 'products'`.execute(database.db);
+      const gc = await collectGarbage(allStore, { graceMs: 0 });
+      if (gc.error) throw gc.error;
+    }
+    const lifetimePeak = (r: ServiceRun) => Math.max(r.startPeakMiB, r.transferPeakMiB);
+    const serviceRows = runs.map((r) => ({
+      process: r.label,
+      'idle RSS MiB': fixed(r.idleMiB),
+      'peak during start MiB': fixed(r.startPeakMiB),
+      'peak during transfer MiB': fixed(r.transferPeakMiB),
+      'added by the transfer MiB': fixed(r.transferPeakMiB - r.idleMiB),
+      'upload MiB/s': fixed(r.upMiBs),
+      'download MiB/s': fixed(r.downMiBs),
+      'bytes intact': r.intact ? 'yes' : 'NO',
+    }));
+    const strataRuns = runs.filter((r) => r.label.startsWith('strata'));
+
+    await publish({
+      name: PART === 'all' ? 'blobs' : `blobs-${PART}`,
+      title: 'Blob storage: throughput per backend, memory, database growth, and the service under a 1 GiB transfer',
+      database: target.label,
+      columns: ['object', 'method', 'writes/s', 'write MiB/s', 'reads/s', 'read MiB/s', 'write vs file copy', 'read vs file copy'],
+      rows,
+      tables: [
+        {
+          title: `Memory: one ${big.label} object written and read (added to this process's RSS, peak)`,
+          columns: Object.keys(memoryRows[0] ?? {}),
+          rows: memoryRows,
+        },
+        {
+          title: `Database growth per GiB stored (${GROWTH_OBJECTS} objects of ${big.label})`,
+          columns: ['method', 'database growth per GiB stored (GiB)', 'WAL per GiB stored (GiB)'],
+          rows: growthRows,
+        },
+        {
+          title: `The service: ${SERVICE_BYTES / MIB} MiB uploaded and downloaded through one process`,
+          columns: Object.keys(serviceRows[0] ?? {}),
+          rows: serviceRows,
+        },
+      ].filter((t) => t.rows.length > 0),
+      checks: [
+        ...strataRuns.map((r) => ({
+          claim: `${r.label}: peak RSS under 150 MB (${fixed(BUDGET_BYTES / MIB)} MiB) through start-up and a ${SERVICE_BYTES / MIB} MiB upload and download (measured ${fixed(lifetimePeak(r))} MiB)`,
+          holds: lifetimePeak(r) * MIB < BUDGET_BYTES,
+        })),
+        { claim: 'every service transfer returned the bytes sent (sha256)', holds: runs.every((r) => r.intact) },
+      ],
+      notes: [
+        methodNote(ROUNDS),
+        `Throughput: one object at a time, ${CLASSES.map((c) => `${c.count} x ${c.label}`).join(', ')} per round; each object has its own bytes (no deduplication). strata's write streams the bytes in 64 KiB pieces and includes sniffing, both hashes and the metadata transaction; its read verifies every block. The file copy writes a temporary file, fsyncs it, renames it and fsyncs the folder (what the fs backend does to the bytes); the bytea baseline holds the whole object in memory and sends it as one parameter.`,
+        ...ratioNotes,
+        `Memory, database growth and the service are measured once each (not in rounds). Memory is this process's peak RSS (VmHWM, reset after a full GC) minus its RSS before, for one ${big.label} object written and read, the methods one after another in this process before the throughput rounds: memory an earlier method freed and a later one reuses does not show, so these figures are lower bounds; the service table (separate processes) is the one to trust.`,
+        `STRATA_BENCH_PART: ${PART} (library: throughput, memory, database growth; service: the strata serve runs; all: both).`,
+        `Database growth: pg_database_size and the WAL insert position before and after storing ${GROWTH_OBJECTS} objects of ${big.label} per method.`,
+        `The service: \`node bin/strata.js serve\` with dist/ built first (compiled, as installed), DATABASE_URL on its own database, LOG_LEVEL=warn; RSS from /proc/<pid>/status (VmRSS when idle one second after start and a product was created; VmHWM since start, then reset with /proc/<pid>/clear_refs and read after the download). The baseline is bench/lib/raw-media-server.mjs: node:http piping the upload to a file (fsynced) and the file back.`,
+        s3
+          ? `s3: the test Ceph RGW at ${s3.endpoint} (memstore OSD on this machine; .ci/ceph-rgw).`
+          : 's3: not measured in this run (no STRATA_TEST_S3_ENDPOINT; start a store with eval "$(.ci/ceph-rgw start)").',
+      ],
+    });
+  } finally {
+    for (const close of closers) await close();
+    await pool.end();
+    await database.close();
+    await own.drop().catch(() => undefined);
+    await target.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
