@@ -201,15 +201,27 @@ interface ServiceRun {
   readonly intact: boolean;
 }
 
-/** Starts a server process and waits for the line naming its URL. */
-function startProcess(args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+/** The admin token the first strata serve printed (the bench's database has no principals before it). */
+let adminAuth: Record<string, string> | undefined;
+
+/** Starts a server process and waits for the line naming its URL (and strata's admin token). */
+function startProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  strata: boolean,
+): Promise<{ child: ChildProcess; url: string; auth: Record<string, string> }> {
   const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (c: Buffer) => {
       err += c.toString();
       const m = ready.exec(err);
-      if (m?.[1]) resolve({ child, url: m[1] });
+      // strata serve on a database without principals creates the admin and prints its token once.
+      // Later runs on the same database reuse it.
+      const token = /^export TOKEN=(\S+)$/m.exec(err)?.[1];
+      if (token) adminAuth = { authorization: `Bearer ${token}` };
+      if (m?.[1] && (!strata || adminAuth)) resolve({ child, url: m[1], auth: strata ? (adminAuth ?? {}) : {} });
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready: ${err}`)));
   });
@@ -229,16 +241,20 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  */
 async function serviceRun(label: string, args: readonly string[], env: NodeJS.ProcessEnv, strata: boolean): Promise<ServiceRun> {
   process.stderr.write(`bench: ${label}: ${SERVICE_BYTES / MIB} MiB up and down\n`);
-  const { child, url } = await startProcess(args, env, /(?:serving|listening) on (http:\/\/\S+)/);
+  const { child, url, auth } = await startProcess(args, env, /(?:serving|listening) on (http:\/\/\S+)/, strata);
   try {
     let upUrl = `${url}/up`;
     if (strata) {
-      const product = await postJson<{ id: string }>(`${url}/products`, {
-        sku: `BENCH-${randomUUID()}`,
-        name: 'bench',
-        price: 100,
-        currency: 'EUR',
-      });
+      const product = await postJson<{ id: string }>(
+        `${url}/products`,
+        {
+          sku: `BENCH-${randomUUID()}`,
+          name: 'bench',
+          price: 100,
+          currency: 'EUR',
+        },
+        auth,
+      );
       if (product.status !== 201) throw new Error(`bench: POST /products answered ${product.status}`);
       upUrl = `${url}/products/${product.json.id}/images`;
     }
@@ -248,11 +264,11 @@ async function serviceRun(label: string, args: readonly string[], env: NodeJS.Pr
     if (!idle || !resetPeak(pid)) throw new Error('bench: the service memory figures need Linux /proc (VmRSS, VmHWM, clear_refs)');
     const object = new SyntheticObject(SERVICE_BYTES);
     const t0 = process.hrtime.bigint();
-    const up = await streamUp(upUrl, object.chunks(), { 'content-type': 'image/png', 'content-length': String(SERVICE_BYTES) });
+    const up = await streamUp(upUrl, object.chunks(), { 'content-type': 'image/png', 'content-length': String(SERVICE_BYTES), ...auth });
     const t1 = process.hrtime.bigint();
     if (up.status !== 201) throw new Error(`bench: ${label}: the upload answered ${up.status}: ${up.body.slice(0, 300)}`);
     const downUrl = strata ? `${url}${(JSON.parse(up.body) as { url: string }).url}` : `${url}/down`;
-    const down = await streamDown(downUrl);
+    const down = await streamDown(downUrl, auth);
     const t2 = process.hrtime.bigint();
     const after = processMemory(pid);
     const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;

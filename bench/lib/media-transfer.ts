@@ -150,8 +150,8 @@ export function streamDown(url: string, headers: Record<string, string> = {}, ke
 }
 
 /** Sends a JSON body and parses the JSON answer. */
-export async function postJson<T>(url: string, body: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: T }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as T };
 }
 

@@ -15,8 +15,8 @@ const SIZE = soakRounds(1024, 64) * MIB;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const fmt = (mib: number) => `${mib.toFixed(1)} MiB`;
 
-async function createProduct(base: string): Promise<string> {
-  const res = await fetch(`${base}/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newProduct()) });
+async function createProduct(base: string, auth: Record<string, string>): Promise<string> {
+  const res = await fetch(`${base}/products`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(newProduct()) });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -40,13 +40,14 @@ describeEachBackend(`a ${SIZE / MIB} MiB image through a running strata serve`, 
     async () => {
       const service = await startServed(servedBlobsEnv(blobs, name, SIZE));
       try {
-        const product = await createProduct(service.url);
+        const product = await createProduct(service.url, service.auth);
         const idle = processMemory(service.pid);
         const reset = idle !== undefined && resetPeak(service.pid);
         const object = new SyntheticObject(SIZE);
         const up = await streamUp(`${service.url}/products/${product}/images?filename=soak.png`, object.chunks(), {
           'content-type': 'image/png',
           'content-length': String(SIZE),
+          ...service.auth,
         });
         expect(up.status, up.body).toBe(201);
         const image = JSON.parse(up.body) as ImageAnswer;
@@ -54,7 +55,7 @@ describeEachBackend(`a ${SIZE / MIB} MiB image through a running strata serve`, 
         expect(image.sha256).toBe(up.sha256);
         const afterUpload = processMemory(service.pid);
 
-        const down = await streamDown(`${service.url}${image.url}`);
+        const down = await streamDown(`${service.url}${image.url}`, service.auth);
         expect(down.status).toBe(200);
         expect(down.incomplete).toBe(false);
         expect(down.bytes).toBe(SIZE);
@@ -62,7 +63,7 @@ describeEachBackend(`a ${SIZE / MIB} MiB image through a running strata serve`, 
 
         const start = SIZE / 2 - 1000;
         const end = SIZE / 2 + 999;
-        const part = await streamDown(`${service.url}${image.url}`, { range: `bytes=${start}-${end}` }, true);
+        const part = await streamDown(`${service.url}${image.url}`, { range: `bytes=${start}-${end}`, ...service.auth }, true);
         expect(part.status).toBe(206);
         expect(part.headers['content-range']).toBe(`bytes ${start}-${end}/${SIZE}`);
         expect(part.body?.equals(object.slice(start, end + 1))).toBe(true);
@@ -99,14 +100,14 @@ describe('strata blobs move while the service takes uploads and serves downloads
     const service = await startServed(servedBlobsEnv(blobs, 'fs', 8 * MIB));
     const cli = servedBlobsEnv(blobs, 'fs', 8 * MIB);
     try {
-      const product = await createProduct(service.url);
+      const product = await createProduct(service.url, service.auth);
       const images = new Map<string, { url: string; bytes: Buffer }>();
       let seed = 1;
       let phase = 'before';
       const uploadOne = async () => {
         // 0.2 to 3.2 MiB: most images span several 1 MiB blocks.
         const bytes = pngBytes(200_000 + ((seed * 977_153) % (3 * MIB)), 7_000 + seed++);
-        const up = await streamUp(`${service.url}/products/${product}/images`, [bytes], { 'content-type': 'image/png' });
+        const up = await streamUp(`${service.url}/products/${product}/images`, [bytes], { 'content-type': 'image/png', ...service.auth });
         const image = JSON.parse(up.body) as ImageAnswer;
         if (up.status !== 201 || image.sha256 !== sha(bytes)) throw new Error(`${phase}: upload -> ${up.status} ${up.body.slice(0, 200)}`);
         images.set(image.id, { url: image.url, bytes });
@@ -124,7 +125,7 @@ describe('strata blobs move while the service takes uploads and serves downloads
             const whole = n % 2 === 0;
             const start = (n * 131_071) % bytes.length;
             const end = Math.min(bytes.length - 1, start + 1_500_000);
-            const got = await streamDown(`${service.url}${url}`, whole ? {} : { range: `bytes=${start}-${end}` }, !whole);
+            const got = await streamDown(`${service.url}${url}`, whole ? service.auth : { range: `bytes=${start}-${end}`, ...service.auth }, !whole);
             const right = whole
               ? got.status === 200 && !got.incomplete && got.sha256 === sha(bytes)
               : got.status === 206 && !got.incomplete && got.body?.equals(bytes.subarray(start, end + 1)) === true;
@@ -178,7 +179,7 @@ describe('strata blobs move while the service takes uploads and serves downloads
       const { rows } = await sql<{ backend: string }>`SELECT DISTINCT backend FROM strata.blobs`.execute(blobs.pg.database.db);
       expect(rows).toEqual([{ backend: 'fs' }]);
       for (const [id, { url, bytes }] of images) {
-        const got = await streamDown(`${service.url}${url}`);
+        const got = await streamDown(`${service.url}${url}`, service.auth);
         expect(`${id} ${got.status} ${got.sha256}`).toBe(`${id} 200 ${sha(bytes)}`);
       }
     } finally {

@@ -6,6 +6,8 @@ import { type CliProcess, startCli } from './cli.js';
 export interface ServedProcess {
   readonly url: string;
   readonly pid: number;
+  /** `Authorization: Bearer <the admin token strata serve printed>`, for every request but the public ones. */
+  readonly auth: Record<string, string>;
   readonly process: CliProcess;
   /** SIGTERM, then waits for it to drain and exit. */
   stop(): Promise<void>;
@@ -16,11 +18,14 @@ export async function startServed(env: NodeJS.ProcessEnv): Promise<ServedProcess
   const port = await freePort();
   const running = startCli(['serve', '--port', String(port)], env);
   const [, url] = await running.waitFor(/serving on (http:\/\/\S+)/);
+  // A database without principals: strata serve creates the admin and prints its token once.
+  const [, token] = await running.waitFor(/^export TOKEN=(\S+)$/m);
   const pid = running.child.pid;
-  if (!url || pid === undefined) throw new Error('strata serve printed no URL');
+  if (!url || !token || pid === undefined) throw new Error('strata serve printed no URL or token');
   return {
     url,
     pid,
+    auth: { authorization: `Bearer ${token}` },
     process: running,
     async stop() {
       if (running.child.exitCode === null) running.child.kill('SIGTERM');
