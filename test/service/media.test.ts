@@ -53,7 +53,7 @@ describeEachBackend('product images over HTTP', (name) => {
   let token = '';
   const inject = (options: InjectOptions) => app.inject(withToken(options, token));
   beforeAll(async () => {
-    await migrateService(blobs.pg.database.db);
+    await blobs.pg.withSession((d) => migrateService(d.db));
     token = (await principalWith(blobs.pg.database.db, SCOPES)).token;
     currentToken = token;
     app = await buildApp({ database: blobs.pg.database, logger: false, blobs: blobs.store(name), media: { maxBytes: LIMIT } });
