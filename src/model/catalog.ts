@@ -38,19 +38,12 @@ export interface CatalogExtras {
 const ACTIONS: Readonly<Record<string, ReferentialAction>> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
 export async function readExtras<DB>(db: Kysely<DB>, schema: string): Promise<CatalogExtras> {
-  const enums = await sql<{ name: string; values: string[]; comment: string | null }>`
+  const enums = await sql<CatalogExtras['enums'][number]>`
     SELECT t.typname AS name, ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS values,
            obj_description(t.oid, 'pg_type') AS comment
       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
      WHERE n.nspname = ${schema} AND t.typtype = 'e' ORDER BY t.typname`.execute(db);
-  const domains = await sql<{
-    name: string;
-    type: string;
-    nullable: boolean;
-    default: string | null;
-    checks: { name: string; expression: string }[];
-    comment: string | null;
-  }>`
+  const domains = await sql<CatalogExtras['domains'][number]>`
     SELECT t.typname AS name, format_type(t.typbasetype, t.typtypmod) AS type, NOT t.typnotnull AS nullable, t.typdefault AS default,
            coalesce((SELECT json_agg(json_build_object('name', c.conname, 'expression', pg_get_expr(c.conbin, 0)) ORDER BY c.conname)
                        FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c'), '[]') AS checks,
