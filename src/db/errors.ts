@@ -15,6 +15,7 @@ export interface StrataErrorCodes {
   STATEMENT_TIMEOUT: 'db';
   CONNECTION_LOST: 'db';
   CONNECTION_FAILED: 'db';
+  TOO_MANY_CONNECTIONS: 'db';
   DATABASE_ERROR: 'db';
   ROW_SECURITY_REFUSED: 'db';
   CONFIG_INVALID: 'db';
@@ -121,6 +122,10 @@ defineErrorCodes('db', {
   STATEMENT_TIMEOUT: { status: 503, description: 'a statement ran longer than the statement timeout' },
   CONNECTION_LOST: { status: 503, description: 'the connection to the database was lost' },
   CONNECTION_FAILED: { status: 503, description: 'no connection to the database could be made' },
+  TOO_MANY_CONNECTIONS: {
+    status: 503,
+    description: 'the database refused a new connection: its max_connections, or a role or database connection limit, is reached; retry later',
+  },
   DATABASE_ERROR: { description: 'any other error the database reported' },
   ROW_SECURITY_REFUSED: {
     status: 403,

@@ -95,9 +95,16 @@ $fn$;
 
 /**
  * \`strata.ledger_transfer_batch\`: many transfers in one transaction, all or nothing. The caller
- * passes the accounts sorted by id and each transfer's debit and credit as positions in that list.
- * Locks are taken in one global order: the transfer ids (sorted, by the insert), then the accounts
- * (sorted, one statement each); balances are computed in memory and each changed account written once.
+ * passes the accounts and each transfer's debit and credit as positions in that list. Everything
+ * that needs no account lock runs first (the accounts' owners and currencies, every rule, the
+ * transfer rows, whose keys make repeats replays); then a handful of set-based statements, so the
+ * account locks are held for as short a time as possible: one \`SELECT … ORDER BY id FOR UPDATE\`
+ * locks every account in id order (the global order single transfers use too: locking happens
+ * after the sort), one statement computes every entry's balance and sequence number with window
+ * functions (and finds the first transfer its account cannot cover), one \`UPDATE\` writes each
+ * changed account once, one \`INSERT\` writes the entries. The accounts are locked by one statement
+ * across owners: single-node PostgreSQL (on Citus the lock is one statement per account, in id
+ * order; docs/ledger.md).
  */
 export const BATCH_FUNCTION = `
 CREATE OR REPLACE FUNCTION strata.ledger_transfer_batch(
@@ -110,19 +117,18 @@ DECLARE
   v_principal uuid := ${PRINCIPAL};
   n int := coalesce(cardinality(p_ids), 0);
   m int := coalesce(cardinality(p_accounts), 0);
-  own uuid[]; cur text[]; bal bigint[]; ver bigint[]; lim bigint[]; changed boolean[];
-  done boolean[]; created timestamptz[];
-  e_owner uuid[] := '{}'; e_account uuid[] := '{}'; e_seq bigint[] := '{}'; e_towner uuid[] := '{}'; e_tid uuid[] := '{}';
-  e_amount bigint[] := '{}'; e_balance bigint[] := '{}';
-  j int := 0; k int; i int; di int; ci int; amt bigint;
-  v_balance bigint; v_version bigint; v_limit bigint;
+  own uuid[]; cur text[]; done boolean[]; created timestamptz[];
+  l_id uuid[]; l_balance bigint[]; l_version bigint[]; l_limit bigint[];
+  e_owner uuid[]; e_account uuid[]; e_seq bigint[]; e_towner uuid[]; e_tid uuid[]; e_amount bigint[]; e_balance bigint[];
+  bad int; k int; di int; ci int;
   r record;
 BEGIN
   IF n = 0 THEN RETURN; END IF;
   IF p_lock_timeout IS NOT NULL THEN PERFORM set_config('lock_timeout', p_lock_timeout, true); END IF;
   PERFORM set_config('${CREDIT_SETTING}', array_to_string(p_accounts, ','), true);
   SELECT array_agg(a.owner_id ORDER BY p.i), array_agg(a.currency ORDER BY p.i) INTO own, cur
-    FROM unnest(p_accounts) WITH ORDINALITY p(id, i) JOIN ${ACCOUNTS} a ON a.id = p.id;
+    FROM unnest(p_accounts) WITH ORDINALITY p(id, i)
+    JOIN (SELECT a.id, a.owner_id, a.currency FROM ${ACCOUNTS} a WHERE a.id = ANY (p_accounts)) a ON a.id = p.id;
   IF coalesce(cardinality(own), 0) < m THEN
     SELECT p.id INTO r FROM unnest(p_accounts) p(id) WHERE NOT EXISTS (SELECT 1 FROM ${ACCOUNTS} a WHERE a.id = p.id) LIMIT 1;
     ${raise(S.LEDGER_ACCOUNT_NOT_FOUND, `format('account %s not found', r.id)`)};
@@ -139,59 +145,53 @@ BEGIN
       ${raise(S.LEDGER_CURRENCY_MISMATCH, `format('currency mismatch in transfer %s: debit account in %s, credit account in %s', p_ids[k], cur[di], cur[ci])`)};
     END IF;
   END LOOP;
-  -- The transfer ids first, in (owner, id) order: a repeat (or a concurrent twin) is found before any account is locked.
-  done := array_fill(true, ARRAY[n]);
-  created := array_fill(NULL::timestamptz, ARRAY[n]);
-  FOR r IN
+  -- The transfer rows first, in (owner, id) order: a repeat (or a concurrent twin) is found before any account is locked.
+  WITH ins AS (
     INSERT INTO ${TRANSFERS_TABLE} AS x (owner_id, id, debit_account_id, credit_account_id, credit_owner_id, amount, currency, metadata)
       SELECT own[p_debit_at[s.k]], p_ids[s.k], p_accounts[p_debit_at[s.k]], p_accounts[p_credit_at[s.k]], own[p_credit_at[s.k]], p_amounts[s.k],
              cur[p_debit_at[s.k]], coalesce(p_metadata[s.k], '{}'::jsonb)
         FROM generate_subscripts(p_ids, 1) s(k) ORDER BY own[p_debit_at[s.k]], p_ids[s.k]
       ON CONFLICT (owner_id, id) DO NOTHING
-      RETURNING x.id, x.created_at
-  LOOP
-    k := array_position(p_ids, r.id);
-    done[k] := false;
-    created[k] := r.created_at;
-  END LOOP;
-  FOR k IN 1..n LOOP
-    CONTINUE WHEN NOT done[k];
-    SELECT * INTO r FROM ${TRANSFERS_TABLE} x WHERE x.owner_id = own[p_debit_at[k]] AND x.id = p_ids[k];
-    IF r.debit_account_id <> p_accounts[p_debit_at[k]] OR r.credit_account_id <> p_accounts[p_credit_at[k]] OR r.amount <> p_amounts[k]
-       OR r.metadata <> coalesce(p_metadata[k], '{}'::jsonb) THEN
-      ${raise(S.LEDGER_TRANSFER_CONFLICT, `format('transfer %s exists with other parameters', p_ids[k])`)};
+      RETURNING x.owner_id, x.id, x.created_at)
+  SELECT array_agg(i.id IS NULL ORDER BY s.k), array_agg(i.created_at ORDER BY s.k) INTO done, created
+    FROM generate_subscripts(p_ids, 1) s(k) LEFT JOIN ins i ON i.owner_id = own[p_debit_at[s.k]] AND i.id = p_ids[s.k];
+  IF true = ANY (done) THEN
+    FOR k IN 1..n LOOP
+      CONTINUE WHEN NOT done[k];
+      SELECT * INTO r FROM ${TRANSFERS_TABLE} x WHERE x.owner_id = own[p_debit_at[k]] AND x.id = p_ids[k];
+      IF r.debit_account_id <> p_accounts[p_debit_at[k]] OR r.credit_account_id <> p_accounts[p_credit_at[k]] OR r.amount <> p_amounts[k]
+         OR r.metadata <> coalesce(p_metadata[k], '{}'::jsonb) THEN
+        ${raise(S.LEDGER_TRANSFER_CONFLICT, `format('transfer %s exists with other parameters', p_ids[k])`)};
+      END IF;
+      created[k] := r.created_at;
+    END LOOP;
+  END IF;
+  IF false = ANY (done) THEN
+    -- Every account locked by one statement, in id order (the rows are locked as they leave the sort), and read at its latest version.
+    SELECT array_agg(l.id), array_agg(l.balance), array_agg(l.version), array_agg(l.overdraft_limit) INTO l_id, l_balance, l_version, l_limit
+      FROM (SELECT a.id, a.balance, a.version, a.overdraft_limit FROM ${ACCOUNTS} a WHERE a.id = ANY (p_accounts) ORDER BY a.id FOR UPDATE) l;
+    -- Each transfer's two entries in the order given: the balance after each is the locked balance plus the running sum of its account's entries.
+    SELECT min(e.k) FILTER (WHERE e.amount < 0 AND e.balance_after < -e.lim),
+           array_agg(own[e.at] ORDER BY e.k, e.side), array_agg(p_accounts[e.at] ORDER BY e.k, e.side), array_agg(e.seq ORDER BY e.k, e.side),
+           array_agg(own[p_debit_at[e.k]] ORDER BY e.k, e.side), array_agg(p_ids[e.k] ORDER BY e.k, e.side),
+           array_agg(e.amount ORDER BY e.k, e.side), array_agg(e.balance_after ORDER BY e.k, e.side)
+      INTO bad, e_owner, e_account, e_seq, e_towner, e_tid, e_amount, e_balance
+      FROM (
+        SELECT mv.k, mv.side, mv.at, mv.amount, l.lim,
+               l.balance + sum(mv.amount) OVER w AS balance_after, l.version + row_number() OVER w AS seq
+          FROM (SELECT s.k, 0 AS side, p_debit_at[s.k] AS at, -p_amounts[s.k] AS amount FROM generate_subscripts(p_ids, 1) s(k) WHERE NOT done[s.k]
+                UNION ALL
+                SELECT s.k, 1, p_credit_at[s.k], p_amounts[s.k] FROM generate_subscripts(p_ids, 1) s(k) WHERE NOT done[s.k]) mv
+          JOIN unnest(l_id, l_balance, l_version, l_limit) l(id, balance, version, lim) ON l.id = p_accounts[mv.at]
+          WINDOW w AS (PARTITION BY mv.at ORDER BY mv.k ROWS UNBOUNDED PRECEDING)) e;
+    IF bad IS NOT NULL THEN
+      ${raise(S.LEDGER_INSUFFICIENT_FUNDS, `format('account %s has insufficient funds for transfer %s', p_accounts[p_debit_at[bad]], p_ids[bad])`)};
     END IF;
-    created[k] := r.created_at;
-  END LOOP;
-  bal := array_fill(NULL::bigint, ARRAY[m]); ver := bal; lim := bal; changed := array_fill(false, ARRAY[m]);
-  FOR i IN 1..m LOOP
-    PERFORM set_config('${CREDIT_SETTING}', p_accounts[i]::text, true);
-    SELECT a.balance, a.version, a.overdraft_limit INTO v_balance, v_version, v_limit
-      FROM ${ACCOUNTS} a WHERE a.owner_id = own[i] AND a.id = p_accounts[i] FOR UPDATE;
-    bal[i] := v_balance; ver[i] := v_version; lim[i] := v_limit;
-  END LOOP;
-  FOR k IN 1..n LOOP
-    CONTINUE WHEN done[k];
-    di := p_debit_at[k]; ci := p_credit_at[k]; amt := p_amounts[k];
-    IF bal[di] + lim[di] < amt THEN
-      ${raise(S.LEDGER_INSUFFICIENT_FUNDS, `format('account %s has insufficient funds for transfer %s', p_accounts[di], p_ids[k])`)};
-    END IF;
-    bal[di] := bal[di] - amt; ver[di] := ver[di] + 1; changed[di] := true;
-    bal[ci] := bal[ci] + amt; ver[ci] := ver[ci] + 1; changed[ci] := true;
-    j := j + 1;
-    e_owner[j] := own[di]; e_account[j] := p_accounts[di]; e_seq[j] := ver[di]; e_towner[j] := own[di]; e_tid[j] := p_ids[k];
-    e_amount[j] := -amt; e_balance[j] := bal[di];
-    j := j + 1;
-    e_owner[j] := own[ci]; e_account[j] := p_accounts[ci]; e_seq[j] := ver[ci]; e_towner[j] := own[di]; e_tid[j] := p_ids[k];
-    e_amount[j] := amt; e_balance[j] := bal[ci];
-  END LOOP;
-  FOR i IN 1..m LOOP
-    CONTINUE WHEN NOT changed[i];
-    PERFORM set_config('${CREDIT_SETTING}', p_accounts[i]::text, true);
-    UPDATE ${ACCOUNTS} a SET balance = bal[i], version = ver[i] WHERE a.owner_id = own[i] AND a.id = p_accounts[i];
-  END LOOP;
-  IF j > 0 THEN
-    PERFORM set_config('${CREDIT_SETTING}', array_to_string(p_accounts, ','), true);
+    -- Each changed account written once: its last entry's balance and sequence number.
+    UPDATE ${ACCOUNTS} a SET balance = f.balance, version = f.seq
+      FROM (SELECT DISTINCT ON (e.account) e.owner, e.account, e.balance, e.seq
+              FROM unnest(e_owner, e_account, e_balance, e_seq) e(owner, account, balance, seq) ORDER BY e.account, e.seq DESC) f
+      WHERE a.id = ANY (p_accounts) AND a.owner_id = f.owner AND a.id = f.account;
     INSERT INTO ${ENTRIES} (owner_id, account_id, seq, transfer_owner_id, transfer_id, amount, balance_after)
       SELECT * FROM unnest(e_owner, e_account, e_seq, e_towner, e_tid, e_amount, e_balance);
   END IF;

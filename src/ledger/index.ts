@@ -10,6 +10,7 @@ export {
   type ViolationKind,
 } from './check.js';
 export { LEDGER_ERROR_CODES } from './errors.js';
+export { type FundRequest, fundAccount, fundingAccount, fundingAccountId, LEDGER_FUNDING_OWNER } from './fund.js';
 export { getTransfer } from './get-transfer.js';
 export type { RetryOptions } from './retry.js';
 export { TRANSFER_STRATEGIES, type TransferStrategy } from './strategies.js';

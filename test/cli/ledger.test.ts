@@ -65,3 +65,42 @@ describe('strata ledger check', () => {
     expect(down.stderr).toMatch(/^strata: /);
   });
 });
+
+describe('strata ledger fund', () => {
+  it('puts money into an account from the funding account of its currency; the same --id applies nothing twice; the ledger still holds', async () => {
+    const db = pg.database.db;
+    const wallet = await createAccount(db, { ownerId: uuidv7(), currency: 'CHF' });
+    const env = { DATABASE_URL: pg.url };
+    const id = uuidv7();
+    const first = await runCli(['ledger', 'fund', wallet.id, '2500', '--id', id, '--metadata', '{"reason":"welcome"}'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ id, credit_account_id: wallet.id, amount: '2500', currency: 'CHF', replayed: false });
+    expect(first.stderr).toContain(`funding account ${wallet.id} with 2500`);
+    const again = await runCli(['ledger', 'fund', wallet.id, '2500', '--id', id, '--metadata', '{"reason":"welcome"}'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id, replayed: true });
+    const { rows } = await sql<{ balance: string }>`SELECT balance::text AS balance FROM strata.ledger_accounts WHERE id = ${wallet.id}`.execute(db);
+    expect(rows[0]?.balance).toBe('2500');
+    const check = await runCli(['ledger', 'check'], env);
+    expect(check.code, check.stdout).toBe(0);
+  });
+
+  it('refuses a bad amount, bad metadata and an unknown account with one line, writing nothing', async () => {
+    const db = pg.database.db;
+    const wallet = await createAccount(db, { ownerId: uuidv7(), currency: 'CHF' });
+    const env = { DATABASE_URL: pg.url };
+    const count = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM strata.ledger_transfers`.execute(db)).rows[0]?.n;
+    const before = await count();
+    for (const [args, reason] of [
+      [[wallet.id, '12.5'], /amount must be a whole number/],
+      [[wallet.id, '10', '--metadata', '[1]'], /--metadata must be a JSON object/],
+      [[uuidv7(), '10'], /not found/],
+    ] as const) {
+      const result = await runCli(['ledger', 'fund', ...args], env);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^strata: /);
+      expect(result.stderr).toMatch(reason);
+    }
+    expect(await count()).toBe(before);
+  });
+});

@@ -27,6 +27,7 @@ describe('error codes declared by their capabilities', () => {
     ['RESTORE_CONFLICT', 409],
     ['UNIQUE_VIOLATION', 409],
     ['DEADLOCK', 503],
+    ['TOO_MANY_CONNECTIONS', 503],
     ['CONFIG_INVALID', 500],
   ])('a %s thrown by a handler answers %i problem+json (status from the registry)', async (code, status) => {
     const app = Fastify({ logger: false });

@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, isStrataError, openPostgres, withTransaction } from '../../src/db/index.js';
+import { errorKinds, freePort, isStrataError, openPostgres, withTransaction } from '../../src/db/index.js';
 import { caught } from '../support/errors.js';
 import { usePostgres } from '../support/postgres.js';
+import { createLoginRole } from '../support/roles.js';
 
 const pg = usePostgres();
 
@@ -94,6 +95,16 @@ describe('driver errors become typed errors (PostgreSQL)', () => {
     const err = await caught(() => openPostgres(`postgres://postgres@127.0.0.1:${port}/x`, { connectionTimeoutMs: 2000 }));
     expect(err.code).toBe('CONNECTION_FAILED');
     expect(isStrataError(err, 'CONNECTION_FAILED')).toBe(true);
+  });
+
+  it('TOO_MANY_CONNECTIONS (503, retryable) when the server refuses a connection over its limit (SQLSTATE 53300), not DATABASE_ERROR', async () => {
+    // A role allowed no connection at all: the server refuses it with 53300, as it does past max_connections.
+    // Straight to the server (directUrl): a pooler in front answers a refused server login with its own error.
+    const role = await createLoginRole(db, 'strata_t_connlimit', ['ALTER ROLE %role% CONNECTION LIMIT 0']);
+    const err = await caught(() => openPostgres(role.urlFrom(pg.directUrl), { connectionTimeoutMs: 5000 }));
+    expect(err.code).toBe('TOO_MANY_CONNECTIONS');
+    expect(err.details.sqlState).toBe('53300');
+    expect(errorKinds().find((k) => k.code === 'TOO_MANY_CONNECTIONS')?.status).toBe(503);
   });
 
   it('reads bigint columns as bigint, never as a lossy number', async () => {

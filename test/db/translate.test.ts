@@ -13,6 +13,7 @@ describe('translatePostgresError (pure)', () => {
     ['55P03', 'LOCK_TIMEOUT'],
     ['57014', 'STATEMENT_TIMEOUT'],
     ['57P01', 'CONNECTION_LOST'],
+    ['53300', 'TOO_MANY_CONNECTIONS'],
     ['22003', 'INVALID_DATA'],
     ['42P01', 'DATABASE_ERROR'],
   ])('SQLSTATE %s -> %s', (sqlState, code) => {
@@ -50,6 +51,8 @@ describe('translateMariaDbError (pure)', () => {
     expect(translateMariaDbError({ errno: 1205 }).code).toBe('LOCK_TIMEOUT');
     expect(translateMariaDbError({ code: 'PROTOCOL_CONNECTION_LOST' }).code).toBe('CONNECTION_LOST');
     expect(translateMariaDbError({ code: 'ECONNREFUSED' }).code).toBe('CONNECTION_FAILED');
+    expect(translateMariaDbError({ errno: 1040, sqlMessage: 'Too many connections' }).code).toBe('TOO_MANY_CONNECTIONS');
+    expect(translateMariaDbError({ errno: 1203 }).code).toBe('TOO_MANY_CONNECTIONS');
   });
 });
 

@@ -197,6 +197,39 @@ describe('wallet routes: accounts and transfers over HTTP, each principal held t
     expect(await ledgerState()).toEqual(before);
   });
 
+  it('POST /admin/accounts/:id/fund (scope admin) puts money into any account from the funding account; wallet scope is 403, nothing written', async () => {
+    const carolWallet = (await post(carol, '/accounts', { currency: 'EUR' })).json().id;
+    const before = await ledgerState();
+    const refused = await post(carol, `/admin/accounts/${carolWallet}/fund`, { amount: 500 });
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'SCOPE_REQUIRED']);
+    expect(await ledgerState()).toEqual(before);
+    const operator = await caller('operator', 'admin');
+    const id = uuidv7();
+    const funded = await post(operator, `/admin/accounts/${carolWallet}/fund`, { id, amount: 500, metadata: { reason: 'welcome' } });
+    expect(funded.statusCode, funded.body).toBe(201);
+    expect(funded.json()).toMatchObject({ id, credit_account_id: carolWallet, amount: 500, currency: 'EUR' });
+    expect(funded.headers.location).toBe(`/transfers/${id}`);
+    const again = await post(operator, `/admin/accounts/${carolWallet}/fund`, { id, amount: 500, metadata: { reason: 'welcome' } });
+    expect(again.statusCode).toBe(200);
+    const keyed = await post(operator, `/admin/accounts/${carolWallet}/fund`, { amount: 25 }, { 'idempotency-key': uuidv7() });
+    expect(keyed.statusCode, keyed.body).toBe(201);
+    expect((await get(carol, `/accounts/${carolWallet}`)).json()).toMatchObject({ balance: 525, entries: 2 });
+    // The recipient reads the transfer; the money is carol's to spend.
+    expect((await get(carol, `/transfers/${id}`)).statusCode).toBe(200);
+    expect((await post(carol, '/transfers', { debit_account_id: carolWallet, credit_account_id: aliceWallet, amount: 525 })).statusCode).toBe(201);
+    const afterFunding = await ledgerState();
+    for (const [url, payload, status, code] of [
+      [`/admin/accounts/${uuidv7()}/fund`, { amount: 5 }, 404, 'LEDGER_ACCOUNT_NOT_FOUND'],
+      [`/admin/accounts/${carolWallet}/fund`, { id, amount: 7 }, 409, 'LEDGER_TRANSFER_CONFLICT'],
+      [`/admin/accounts/${carolWallet}/fund`, { amount: 0 }, 400, 'VALIDATION_FAILED'],
+    ] as const) {
+      const res = await post(operator, url, payload);
+      expect([res.statusCode, res.json().code], url).toEqual([status, code]);
+    }
+    expect(await ledgerState()).toEqual(afterFunding);
+    expect((await checkLedger(svc.db)).violations).toEqual([]);
+  });
+
   it('OpenAPI documents every wallet route with its problems', async () => {
     const doc = (await svc.request({ method: 'GET', url: '/openapi.json' })).json();
     for (const [path, method] of [
@@ -205,6 +238,7 @@ describe('wallet routes: accounts and transfers over HTTP, each principal held t
       ['/accounts/{id}/entries', 'get'],
       ['/transfers', 'post'],
       ['/transfers/{id}', 'get'],
+      ['/admin/accounts/{id}/fund', 'post'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }

@@ -1,4 +1,5 @@
-import { checkLedger, type ViolationKind } from '../../ledger/index.js';
+import { uuidv7 } from 'uuidv7';
+import { checkLedger, fundAccount, type Metadata, type ViolationKind } from '../../ledger/index.js';
 import { withDb } from '../database.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -26,5 +27,46 @@ export function check(opts: { limit: number }): Promise<void> {
       .map(([kind, n]) => `${n} ${kind}`)
       .join(', ');
     throw new Error(`ledger check found ${total} violation${total === 1 ? '' : 's'} (${byKind}) in ${sizes}`);
+  });
+}
+
+function parseAmount(value: string): bigint {
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) < 1n) throw new Error(`amount must be a whole number of minor units above 0, got ${JSON.stringify(value)}`);
+  return BigInt(value);
+}
+
+function parseMetadata(value: string | undefined): Metadata | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('--metadata must be a JSON object, e.g. {"reason":"welcome credit"}');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('--metadata must be a JSON object, e.g. {"reason":"welcome credit"}');
+  return parsed as Metadata;
+}
+
+/** `strata ledger fund`: a transfer from the currency's funding account to the account; the transfer as JSON on stdout. */
+export function fund(accountId: string, amount: string, opts: { id?: string; metadata?: string }): Promise<void> {
+  const value = parseAmount(amount);
+  const metadata = parseMetadata(opts.metadata);
+  return withDb(async (db) => {
+    const id = opts.id ?? uuidv7();
+    note(`funding account ${accountId} with ${value} (transfer ${id})`);
+    const t = await fundAccount(db, { id, accountId, amount: value, ...(metadata ? { metadata } : {}) });
+    say(
+      JSON.stringify({
+        id: t.id,
+        debit_account_id: t.debitAccountId,
+        credit_account_id: t.creditAccountId,
+        amount: t.amount.toString(),
+        currency: t.currency,
+        replayed: t.replayed,
+        created_at: t.createdAt.toISOString(),
+      }),
+    );
+    note(t.replayed ? `transfer ${t.id} was already applied: nothing applied again` : `funded: ${t.amount} ${t.currency} into ${t.creditAccountId}`);
   });
 }

@@ -49,6 +49,15 @@ export const TransferCreate = z
     ],
   });
 
+/** POST /admin/accounts/:id/fund body (scope admin): money from the funding account of the account's currency. */
+export const FundCreate = z
+  .strictObject({
+    id: uuid().optional().describe('your UUID for the transfer: repeating it returns the original (nothing applied twice); default a new UUIDv7'),
+    amount: amount(),
+    metadata: metadata().optional(),
+  })
+  .meta({ examples: [{ amount: 10_000, metadata: { reason: 'welcome credit' } }] });
+
 export const AccountParams = z.strictObject({ id: uuid().meta({ examples: [EXAMPLE_ACCOUNT_ID] }) });
 export const TransferParams = z.strictObject({ id: uuid().meta({ examples: [EXAMPLE_TRANSFER_ID] }) });
 

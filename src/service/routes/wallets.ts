@@ -2,9 +2,19 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { defineRoute, type Route, reply } from '../../boundary/index.js';
-import { createAccount, getAccount, getTransfer, listEntries, transfer } from '../../ledger/index.js';
+import { createAccount, fundAccount, getAccount, getTransfer, listEntries, transfer } from '../../ledger/index.js';
 import { type Principal, withPrincipal } from '../../principals/index.js';
-import { AccountCreate, AccountOut, AccountParams, EntriesQuery, EntryPageOut, TransferCreate, TransferOut, TransferParams } from '../dto/wallets.js';
+import {
+  AccountCreate,
+  AccountOut,
+  AccountParams,
+  EntriesQuery,
+  EntryPageOut,
+  FundCreate,
+  TransferCreate,
+  TransferOut,
+  TransferParams,
+} from '../dto/wallets.js';
 
 const tags = ['wallets'];
 
@@ -14,7 +24,8 @@ const tags = ['wallets'];
  * sent or received, and a transfer may debit only its own account (another's is 404, nothing
  * written). Errors are the ledger's codes as problem+json (404 LEDGER_ACCOUNT_NOT_FOUND, 422
  * LEDGER_INSUFFICIENT_FUNDS and LEDGER_CURRENCY_MISMATCH, 409 LEDGER_TRANSFER_CONFLICT, 503
- * LEDGER_CONTENTION).
+ * LEDGER_CONTENTION). `POST /admin/accounts/:id/fund` (scope `admin`) is how money enters: a
+ * transfer from the funding account of the account's currency (strata/ledger `fundAccount`).
  */
 export function walletRoutes(db: Kysely<unknown>): Route[] {
   const as = <T>(principal: Principal, request: FastifyRequest, work: (trx: Kysely<unknown>) => Promise<T>) =>
@@ -90,6 +101,27 @@ export function walletRoutes(db: Kysely<unknown>): Route[] {
           },
           { principal },
         );
+        const location = { location: `/transfers/${result.id}` };
+        return result.replayed ? reply(200, TransferOut.from(result), location) : reply(201, TransferOut.from(result), location);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/admin/accounts/:id/fund',
+      summary: 'Put money into any account: a transfer from the funding account of its currency (operators only)',
+      scope: 'admin',
+      tags,
+      params: AccountParams,
+      body: FundCreate,
+      responses: { 201: TransferOut, 200: TransferOut },
+      problems: [404, 409, 503],
+      handler: async ({ params, body }) => {
+        const result = await fundAccount(db, {
+          id: body.id ?? uuidv7(),
+          accountId: params.id,
+          amount: body.amount,
+          ...(body.metadata ? { metadata: body.metadata } : {}),
+        });
         const location = { location: `/transfers/${result.id}` };
         return result.replayed ? reply(200, TransferOut.from(result), location) : reply(201, TransferOut.from(result), location);
       },
