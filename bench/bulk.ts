@@ -65,6 +65,7 @@ export default async function bench(): Promise<void> {
       await compareCommands({
         url: target.url,
         label: target.label,
+        name: process.env.DATABASE_URL ? 'bulk-cli' : 'bulk-cli-embedded',
         db: database.db,
         dir,
         rows: MILLION,

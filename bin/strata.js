@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (dist/, built by `npm install` through the `prepare` script) when it is
+// Runs the compiled CLI (dist/cli/, bundled by `npm install` through the `prepare` script) when it is
 // up to date with the sources; otherwise runs the TypeScript sources through tsx, so a checkout
 // that was edited but not rebuilt never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -23,8 +23,13 @@ const built =
   existsSync(stamp) &&
   statSync(stamp).mtimeMs >= Math.max(newestSource(`${root}src`), newestSource(`${root}migrations`));
 
+// The bundle (scripts/bundle-cli.mjs) when the build made one after tsc's last output, else that output.
+const bundle = `${root}dist/cli/main.js`;
+const tscInfo = `${root}dist/.tsbuildinfo`;
+const bundled = existsSync(bundle) && (!existsSync(tscInfo) || statSync(bundle).mtimeMs >= statSync(tscInfo).mtimeMs);
+
 if (built) {
-  await import('../dist/src/cli/main.js');
+  await import(bundled ? '../dist/cli/main.js' : '../dist/src/cli/main.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -27,6 +27,8 @@ const STARTS = sized(10, 3);
 export interface CommandsContext {
   readonly url: string;
   readonly label: string;
+  /** The results' name: bulk-cli (a server given by DATABASE_URL) or bulk-cli-embedded (the embedded PostgreSQL 18). */
+  readonly name: string;
   readonly db: Kysely<unknown>;
   readonly dir: string;
   readonly rows: number;
@@ -153,7 +155,7 @@ export async function compareCommands(ctx: CommandsContext): Promise<void> {
   const loadHelp = median(starts.loadHelp);
   const rssDiff = Math.abs(rss5 - rss1) / rss1;
   await publish({
-    name: 'bulk-cli',
+    name: ctx.name,
     title: 'Bulk from the command line: strata load vs psql \\copy, whole commands',
     database: ctx.label,
     columns: ['method', 's (median)', 'rows/s', 'vs psql \\copy'],
