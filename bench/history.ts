@@ -21,10 +21,10 @@ interface Variant {
 /** History off is the baseline; `row` is what enableHistory installs; the others are the designs it was chosen over. */
 const VARIANTS: readonly Variant[] = [
   { table: 'hist_off', label: 'history off (baseline)' },
-  { table: 'hist_row', label: 'row-level AFTER trigger (enableHistory)', design: 'row' },
+  { table: 'hist_reference', label: 'reference: plain AFTER trigger, (id, now(), to_jsonb(NEW)), no index (issue #28)', design: 'reference' },
+  { table: 'hist_row', label: "BEFORE trigger writes an update's version (enableHistory)", design: 'row' },
+  { table: 'hist_after', label: 'row-level AFTER trigger writes it (before #28)', design: 'after' },
   { table: 'hist_statement', label: 'statement-level triggers, transition tables (before)', design: 'statement' },
-  { table: 'hist_folded', label: 'version written by the BEFORE trigger (folded)', design: 'folded' },
-  { table: 'hist_lean', label: 'row-level, lean history row (no operation, actor, request id, txid)', design: 'lean' },
 ];
 
 const scalar = async (db: Kysely<unknown>, query: string) => Number((await sql.raw<{ v: string }>(query).execute(db)).rows[0]?.v ?? 0);

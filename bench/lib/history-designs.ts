@@ -2,18 +2,22 @@ import { type Kysely, sql } from 'kysely';
 import { quoteIdent as q, withTransaction } from '../../src/db/index.js';
 import { enableHistory } from '../../src/history/index.js';
 import { type HistoryRelations, rel, resolveRelations } from '../../src/history/relations.js';
-import { historyNames, renderAfterFunction, renderBeforeFunction, renderHistoryTable } from '../../src/history/render.js';
+import { historyNames, renderAfterFunction, renderBeforeFunction, renderHistoryTable, renderTriggers } from '../../src/history/render.js';
 
 /**
  * The capture designs bench/history.ts compares (docs/decisions.md records the choice):
- * - `row`: what enableHistory installs: BEFORE row trigger (version, stamps, no-op skip) and one AFTER row trigger writing the version.
+ * - `row`: what enableHistory installs: a BEFORE row trigger (version, stamps, no-op skip) that also writes an update's
+ *   version, and an AFTER row trigger writing the versions of inserts and deletes.
+ * - `after`: the design before it (strata until issue #28): the same BEFORE trigger without the write, and the AFTER row
+ *   trigger writing every version, updates included (what enableHistory still installs on a table with generated columns).
  * - `statement`: strata's design before it, kept verbatim: the same BEFORE row trigger's job, and AFTER statement triggers
  *   reading transition tables (one INSERT ... SELECT per statement). test/history/upgrade.heavy.test.ts installs it to prove the upgrade.
- * - `folded`: one BEFORE row trigger that also writes the version of an UPDATE or DELETE (an INSERT's still needs an AFTER
- *   trigger: a BEFORE INSERT also fires for a row ON CONFLICT turns into an update).
  * - `lean`: `row` with a lean history row: row id, version, valid_from and the image only (no operation, actor, request id, txid).
+ * - `reference`: issue #28's plain trigger, not a design strata could ship (no version, no no-op skip, no actor, no key):
+ *   one plpgsql AFTER row trigger inserting (id, now(), to_jsonb(NEW)) into a history table without an index. The floor
+ *   a row-level capture can reach; the bench shows how far each design is from it in the same run.
  */
-export type Design = 'row' | 'statement' | 'folded' | 'lean';
+export type Design = 'row' | 'after' | 'statement' | 'lean' | 'reference';
 
 const run = <DB>(db: Kysely<DB>, text: string) => sql.raw(text).execute(db);
 const actor = `coalesce(nullif(current_setting('strata.actor', true), ''), 'unknown')`;
@@ -69,42 +73,6 @@ $fn$`,
   ];
 }
 
-/** One BEFORE row trigger that also writes the version of an UPDATE or DELETE; INSERTs keep `row`'s AFTER trigger. */
-function foldedDesign(r: HistoryRelations): string[] {
-  const n = historyNames(r);
-  const h = rel(r, r.history);
-  const pk = q(r.primaryKey);
-  const table = rel(r, r.base);
-  const stamp = r.stamps.updatedAt ? 'NEW.updated_at := clock_timestamp();' : '';
-  return [
-    `CREATE OR REPLACE FUNCTION ${rel(r, n.before)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    INSERT INTO ${h} ${cols} VALUES (OLD.${pk}, OLD.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL);
-    RETURN OLD;
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    NEW.version := 1;
-    ${r.stamps.updatedAt ? 'NEW.updated_at := clock_timestamp();' : ''}
-    RETURN NEW;
-  END IF;
-  NEW.version := OLD.version;
-  ${r.stamps.updatedAt ? 'NEW.updated_at := OLD.updated_at;' : ''}
-  IF NEW IS NOT DISTINCT FROM OLD THEN
-    RETURN NULL;
-  END IF;
-  NEW.version := OLD.version + 1;
-  ${stamp}
-  INSERT INTO ${h} ${cols} VALUES (NEW.${pk}, NEW.version, 'update', ${r.validFrom.update ? 'NEW.updated_at' : 'clock_timestamp()'}, ${actor}, ${requestId}, txid_current(), to_jsonb(NEW));
-  RETURN NEW;
-END
-$fn$`,
-    renderAfterFunction(r, n.after),
-    `CREATE TRIGGER ${q(n.triggers.before)} BEFORE INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.before)}()`,
-    `CREATE TRIGGER ${q(n.triggers.after)} AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.after)}()`,
-  ];
-}
-
 /** `row` writing a lean history row: no operation, actor, request id or txid. */
 function leanDesign(r: HistoryRelations): string[] {
   const n = historyNames(r);
@@ -128,10 +96,37 @@ $fn$`,
   ];
 }
 
+/** Issue #28's plain trigger: one history row (id, now(), image) per inserted, updated or deleted row, nothing else. */
+function referenceDesign(r: HistoryRelations): string[] {
+  const h = rel(r, r.history);
+  const pk = q(r.primaryKey);
+  const table = rel(r, r.base);
+  const fn = rel(r, `strata_history_${r.table}_reference`);
+  return [
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO ${h} VALUES (OLD.${pk}, now(), NULL);
+  ELSE
+    INSERT INTO ${h} VALUES (NEW.${pk}, now(), to_jsonb(NEW));
+  END IF;
+  RETURN NULL;
+END
+$fn$`,
+    `CREATE TRIGGER ${q(`${r.table}_history_reference`)} AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+  ];
+}
+
 /** Versions `table` with one of the designs; existing rows get a snapshot version each, as enableHistory records them. */
 export async function installDesign<DB>(db: Kysely<DB>, table: string, design: Design): Promise<void> {
-  if (design === 'row') {
+  if (design === 'row' || design === 'after') {
     await enableHistory(db, { table });
+    if (design === 'after')
+      await withTransaction(db, async (trx) => {
+        const r = await resolveRelations(trx, table);
+        const n = historyNames(r);
+        for (const s of [renderBeforeFunction(r, n.before), renderAfterFunction(r, n.after), ...renderTriggers(r)]) await run(trx, s);
+      });
     return;
   }
   await withTransaction(db, async (trx) => {
@@ -139,7 +134,10 @@ export async function installDesign<DB>(db: Kysely<DB>, table: string, design: D
     const h = rel(r, r.history);
     const pk = q(r.primaryKey);
     await run(trx, `ALTER TABLE ${rel(r, r.base)} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 1`);
-    if (design === 'lean') {
+    if (design === 'reference') {
+      await run(trx, `CREATE TABLE ${h} (row_id ${r.keyType} NOT NULL, valid_from timestamptz NOT NULL, data jsonb)`);
+      await run(trx, `INSERT INTO ${h} SELECT t.${pk}, now(), to_jsonb(t.*) FROM ${rel(r, r.base)} t`);
+    } else if (design === 'lean') {
       await run(
         trx,
         `CREATE TABLE ${h} (row_id ${r.keyType} NOT NULL, version integer NOT NULL, valid_from timestamptz NOT NULL, data jsonb, PRIMARY KEY (row_id, version))`,
@@ -153,6 +151,7 @@ export async function installDesign<DB>(db: Kysely<DB>, table: string, design: D
         `INSERT INTO ${h} ${cols} SELECT t.${pk}, t.version, 'snapshot', clock_timestamp(), 'strata', NULL, txid_current(), to_jsonb(t.*) FROM ${rel(r, r.base)} t`,
       );
     }
-    for (const s of design === 'statement' ? statementDesign(r) : design === 'folded' ? foldedDesign(r) : leanDesign(r)) await run(trx, s);
+    const designs = { statement: statementDesign, lean: leanDesign, reference: referenceDesign } as const;
+    for (const s of designs[design](r)) await run(trx, s);
   });
 }

@@ -27,6 +27,21 @@ async function operationChecks<DB>(db: Kysely<DB>, r: HistoryRelations): Promise
 }
 
 /**
+ * Whether the BEFORE trigger can write an update's version itself (one trigger call per update
+ * instead of two, see docs/decisions.md): only when the row it sees is the row stored, i.e. the
+ * table has no generated columns (computed after BEFORE triggers) and no other BEFORE UPDATE row
+ * trigger fires after strata's (same-timing triggers fire in name order). Otherwise the AFTER
+ * trigger versions updates, from the final row.
+ */
+async function foldsUpdates<DB>(db: Kysely<DB>, r: HistoryRelations, before: string): Promise<boolean> {
+  const { rows } = await sql<{ later: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${rel(r, r.base)}) AND attnum > 0 AND NOT attisdropped AND attgenerated <> '')
+        OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(${rel(r, r.base)}) AND NOT tgisinternal
+                     AND tgtype & 19 = 19 AND tgname::text COLLATE "C" > ${before}::text COLLATE "C") AS later`.execute(db);
+  return rows[0]?.later === false;
+}
+
+/**
  * Versions every row of a table, captured by the database itself so no writer can bypass it:
  * `<table>_history` gets one row per insert, real update, soft delete, restore and purge, with
  * version, time, operation, actor and request id (from `setWriteContext`, else 'unknown') and
@@ -45,9 +60,10 @@ export function enableHistory<DB>(db: Kysely<DB>, options: EnableHistoryOptions)
     await run(trx, renderHistoryTable(r));
     for (const name of await operationChecks(trx, r)) await run(trx, `ALTER TABLE ${rel(r, r.history)} DROP CONSTRAINT ${q(name)}`);
     const names = historyNames(r);
-    await run(trx, renderBeforeFunction(r, names.before));
-    await run(trx, renderAfterFunction(r, names.after));
-    for (const statement of renderTriggers(r)) await run(trx, statement);
+    const fold = await foldsUpdates(trx, r, names.triggers.before);
+    await run(trx, renderBeforeFunction(r, names.before, fold));
+    await run(trx, renderAfterFunction(r, names.after, fold));
+    for (const statement of renderTriggers(r, fold)) await run(trx, statement);
     let snapshotted = 0;
     if (!existed) {
       const result = await sql`

@@ -42,8 +42,10 @@ function stampAll(r: HistoryRelations, value: string): string {
  * real change), `created_at` and `updated_at` (one instant, which the AFTER trigger records as the
  * version's `valid_from`); an UPDATE that changes nothing is skipped (RETURN NULL): no version, no
  * bump. A primary key never changes: its history would end under one id and begin under another.
+ * With `fold` it also inserts an update's version (one trigger call per update instead of two),
+ * which enableHistory chooses only where the row it sees is the row stored (see `foldsUpdates`).
  */
-export function renderBeforeFunction(r: HistoryRelations, fn: string): string {
+export function renderBeforeFunction(r: HistoryRelations, fn: string, fold = false): string {
   const pk = q(r.primaryKey);
   const keep = [r.stamps.createdAt ? 'NEW.created_at := OLD.created_at;' : '', r.stamps.updatedAt ? 'NEW.updated_at := OLD.updated_at;' : '']
     .filter(Boolean)
@@ -73,9 +75,17 @@ ${hasStamps ? 'DECLARE\n  stamp timestamptz;\n' : ''}BEGIN
   END IF;
   NEW.version := OLD.version + 1;
   ${stampUpdate}
+  ${fold ? writeVersion(r, 'NEW', 'NEW.version', updateOperation(r), r.validFrom.update ? `NEW.${q(r.validFrom.update)}` : 'clock_timestamp()', 'to_jsonb(NEW)') : ''}
   RETURN NEW;
 END
 $fn$`;
+}
+
+const cols = `(row_id, version, operation, valid_from, actor, request_id, txid, data)`;
+
+/** The INSERT of one version (row is NEW or OLD, the record whose key the version belongs to). */
+function writeVersion(r: HistoryRelations, row: 'NEW' | 'OLD', version: string, operation: string, validFrom: string, data: string): string {
+  return `INSERT INTO ${rel(r, r.history)} ${cols} VALUES (${row}.${q(r.primaryKey)}, ${version}, ${operation}, ${validFrom}, ${actor}, ${requestId}, txid_current(), ${data});`;
 }
 
 function updateOperation(r: HistoryRelations): string {
@@ -89,27 +99,29 @@ function updateOperation(r: HistoryRelations): string {
  * AFTER row trigger: one history row per inserted, changed or deleted row, with the final row
  * image (after every BEFORE trigger and generated column). Its `valid_from` is the instant the
  * BEFORE trigger stamped after the row lock (or the clock, without a `timestamptz` stamp column),
- * so concurrent writers never produce overlapping validity periods.
+ * so concurrent writers never produce overlapping validity periods. With `fold`, updates are
+ * versioned by the BEFORE trigger instead (see `foldsUpdates`) and this one fires on INSERT and
+ * DELETE only.
  */
-export function renderAfterFunction(r: HistoryRelations, fn: string): string {
+export function renderAfterFunction(r: HistoryRelations, fn: string, fold = false): string {
   const h = rel(r, r.history);
   const pk = q(r.primaryKey);
-  const cols = `(row_id, version, operation, valid_from, actor, request_id, txid, data)`;
   const from = (column: string | undefined) => (column ? `NEW.${q(column)}` : 'clock_timestamp()');
-  const write = (operation: string, validFrom: string) =>
-    `INSERT INTO ${h} ${cols} VALUES (NEW.${pk}, NEW.version, ${operation}, ${validFrom}, ${actor}, ${requestId}, txid_current(), to_jsonb(NEW));`;
-  return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
+  const update = fold
+    ? ''
+    : `IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
     RETURN NULL;
   ELSIF TG_OP = 'UPDATE' THEN
-    ${write(updateOperation(r), from(r.validFrom.update))}
-  ELSIF TG_OP = 'INSERT' THEN
-    ${write(`'insert'`, from(r.validFrom.insert))}
+    ${writeVersion(r, 'NEW', 'NEW.version', updateOperation(r), from(r.validFrom.update), 'to_jsonb(NEW)')}
+  ELS`;
+  return `CREATE OR REPLACE FUNCTION ${rel(r, fn)}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${update}IF TG_OP = 'INSERT' THEN
+    ${writeVersion(r, 'NEW', 'NEW.version', `'insert'`, from(r.validFrom.insert), 'to_jsonb(NEW)')}
   ELSIF current_setting('strata.erase_history', true) = 'on' THEN
     DELETE FROM ${h} WHERE row_id = OLD.${pk};
   ELSE
-    INSERT INTO ${h} ${cols} VALUES (OLD.${pk}, OLD.version + 1, 'purge', clock_timestamp(), ${actor}, ${requestId}, txid_current(), NULL);
+    ${writeVersion(r, 'OLD', 'OLD.version + 1', `'purge'`, 'clock_timestamp()', 'NULL')}
   END IF;
   RETURN NULL;
 END
@@ -129,13 +141,13 @@ export function historyNames(r: HistoryRelations) {
 }
 
 /** Drops every history trigger of the table (today's and earlier designs), then creates today's. */
-export function renderTriggers(r: HistoryRelations): string[] {
+export function renderTriggers(r: HistoryRelations, fold = false): string[] {
   const table = rel(r, r.base);
   const n = historyNames(r);
   return [
     ...[n.triggers.before, n.triggers.after, ...n.legacy.triggers].map((t) => `DROP TRIGGER IF EXISTS ${q(t)} ON ${table}`),
     ...n.legacy.functions.map((f) => `DROP FUNCTION IF EXISTS ${rel(r, f)}()`),
     `CREATE TRIGGER ${q(n.triggers.before)} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.before)}()`,
-    `CREATE TRIGGER ${q(n.triggers.after)} AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.after)}()`,
+    `CREATE TRIGGER ${q(n.triggers.after)} AFTER INSERT OR ${fold ? '' : 'UPDATE OR '}DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${rel(r, n.after)}()`,
   ];
 }
