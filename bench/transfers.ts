@@ -21,7 +21,8 @@ const THREADS = 2;
 const POOL_CAP = Number(process.env.STRATA_BENCH_POOL_CAP ?? 72);
 const SELF_TEST_ACCOUNTS = 20;
 const REAL: readonly BankVariant[] = [...TRANSFER_STRATEGIES, 'batch'];
-const BATCH_SIZE = 50;
+/** Transfers per `transferBatch` call in every batch run (the table's label names it). */
+const BATCH_SIZE = Number(process.env.STRATA_BENCH_BATCH ?? 50);
 
 /** The faults of a faulted run: a client timeout of 250 ms per 16 connections (a batch: 1 s), so it fires on a slow answer, not on every one. */
 const faults = (variant: BankVariant, workers: number): BankFaults => ({
@@ -103,7 +104,7 @@ export default async function bench(): Promise<void> {
       const runs = new Map<string, { result: BankResult; server: number | undefined; client: number }[]>();
       const pgRuns: { tps: number; latencyMs: number; failed: number; server: number | undefined }[] = [];
       const measure = (variant: BankVariant) => async () => {
-        const spec = { variant, workers, hot: false, accounts: ACCOUNTS, durationMs: SECONDS * 1000 };
+        const spec = { variant, workers, hot: false, accounts: ACCOUNTS, durationMs: SECONDS * 1000, batchSize: BATCH_SIZE };
         const c = await costedRun(url, admin.db, spec, POOL_CAP);
         realRuns.push(c.result);
         runs.set(variant, [...(runs.get(variant) ?? []), { result: c.result, server: c.serverCpuMsPerTx, client: c.clientCpuMsPerTx }]);
@@ -165,7 +166,7 @@ export default async function bench(): Promise<void> {
       for (const workers of [16, 64]) {
         for (const variant of REAL) {
           process.stderr.write(`bench: faulted ${variant}, ${workers} connections, ${hot ? 'hot account' : 'uniform'}\n`);
-          const spec = { variant, workers, hot, accounts: ACCOUNTS, durationMs: SECONDS * 1000, faults: faults(variant, workers) };
+          const spec = { variant, workers, hot, accounts: ACCOUNTS, durationMs: SECONDS * 1000, faults: faults(variant, workers), batchSize: BATCH_SIZE };
           const { result } = await costedRun(url, admin.db, spec, POOL_CAP);
           faulted.push(result);
           realRuns.push(result);
@@ -230,6 +231,7 @@ export default async function bench(): Promise<void> {
       `pgbench: ${version}, built-in TPC-B-like script (-b tpcb-like, simple query protocol, its default vacuum before each run), scale ${SCALE} (${(SCALE * 100_000).toLocaleString('en-US')} pgbench_accounts, ${SCALE} branches), ${THREADS} threads, same server, database, clients and seconds as the strata runs, no faults (it has no retry). Its latency is pgbench's mean; its "caller errors" are pgbench's failed transactions.`,
       `Faults: pg_terminate_backend of a random busy backend of the bench's database every 150 ms; a client timeout (250 ms at 16 connections, 1,000 ms at 64; a batch 1,000 and 4,000 ms) after which the same request, same id, is sent again while the first send runs on; requests left without a definite answer are resent after the run. The restart rows stop and start a throwaway embedded PostgreSQL (not the configured server, which may be shared) halfway through a run.`,
       `violations = ledger check (every balance, conservation, limits, two entries per transfer, chains) + the harness's model (balances implied by acknowledged transfers, transfer count) + errors a caller must never see + deadlocks the server detected. contention = requests answered LEDGER_CONTENTION after the retries ran out (nothing applied: a typed error, not a violation).`,
+      `transferBatch rows: ${BATCH_SIZE} random transfers per call (STRATA_BENCH_BATCH), each worker sending one call at a time; a call that names a missing account is refused whole (all or nothing), so about ${(100 * (1 - 0.998 ** BATCH_SIZE)).toFixed(0)}% of calls apply nothing and only applied transfers count.`,
       `Self-test rows: ${SELF_TEST_ACCOUNTS} accounts, hot account, 16 connections (a small bank, so broken variants collide); broken:no-idempotency runs with a 5 ms client timeout, broken:credit-missing with 5% missing credit accounts.`,
       `CPU per transfer (throughput rows): "server" is the CPU time of the bench database's client backends (from /proc, sampled every 250 ms; WAL writer and checkpointer not included), "client" this Node process's CPU (user + system) divided by transfers; pgbench's client is a separate C program (not measured). The bank run's own checks after the run are on a separate connection that is not counted.`,
       `Pools: a run of W connections gets min(2W + 4, ${POOL_CAP}) connections (a send abandoned on a client timeout holds one until the server answers); the 64-connection runs are capped by the server's max_connections. Server settings: ${settings}.`,
@@ -292,6 +294,7 @@ async function restartRuns(): Promise<{ spec: RunSpec; result: BankResult }[]> {
         accounts: ACCOUNTS,
         durationMs: sized(SECONDS * 1000, 3000),
         faults: { clientTimeoutMs: variant === 'batch' ? 1000 : 250, restart },
+        batchSize: BATCH_SIZE,
       };
       const { result } = await costedRun(url, admin.db, spec, POOL_CAP);
       if (result.restart?.error) throw new Error(`bench: the restart failed: ${result.restart.error}`);

@@ -20,6 +20,8 @@ export interface RunSpec {
   readonly durationMs: number;
   readonly faults?: BankFaults;
   readonly missingRate?: number;
+  /** Transfers per `transferBatch` call (variant `batch`). */
+  readonly batchSize?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function costedRun(url: string, admin: Kysely<unknown>, spec: RunSp
       variant: spec.variant,
       ...(spec.faults ? { faults: spec.faults } : {}),
       ...(spec.missingRate === undefined ? {} : { missingRate: spec.missingRate }),
+      ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
     });
     const client = process.cpuUsage(clientBefore);
     const server = await cpu.stop();

@@ -98,11 +98,12 @@ $fn$;
  * passes the accounts and each transfer's debit and credit as positions in that list. Everything
  * that needs no account lock runs first (the accounts' owners and currencies, every rule, the
  * transfer rows, whose keys make repeats replays); then a handful of set-based statements, so the
- * account locks are held for as short a time as possible: one \`SELECT … ORDER BY id FOR UPDATE\`
- * locks every account in id order (the global order single transfers use too: locking happens
- * after the sort), one statement computes every entry's balance and sequence number with window
- * functions (and finds the first transfer its account cannot cover), one \`UPDATE\` writes each
- * changed account once, one \`INSERT\` writes the entries. The accounts are locked by one statement
+ * account locks are held for as short a time as possible. Before them, window functions compute
+ * each entry's running sum and position on its account, and each account's net change; under them,
+ * one \`SELECT … ORDER BY id FOR UPDATE\` locks every account in id order (the global order single
+ * transfers use too: locking happens after the sort), one scan finds the first transfer its account
+ * cannot cover at its turn, one \`UPDATE\` writes each changed account once, one \`INSERT\` writes
+ * the entries (locked balance plus running sum). The accounts are locked by one statement
  * across owners: single-node PostgreSQL (on Citus the lock is one statement per account, in id
  * order; docs/ledger.md).
  */
@@ -119,7 +120,8 @@ DECLARE
   m int := coalesce(cardinality(p_accounts), 0);
   own uuid[]; cur text[]; done boolean[]; created timestamptz[];
   l_id uuid[]; l_balance bigint[]; l_version bigint[]; l_limit bigint[];
-  e_owner uuid[]; e_account uuid[]; e_seq bigint[]; e_towner uuid[]; e_tid uuid[]; e_amount bigint[]; e_balance bigint[];
+  m_k int[]; m_at int[]; m_amount bigint[]; m_run bigint[]; m_idx bigint[]; d_net bigint[]; d_cnt bigint[];
+  base bigint[]; ver0 bigint[]; lim bigint[];
   bad int; k int; di int; ci int;
   r record;
 BEGIN
@@ -167,33 +169,39 @@ BEGIN
     END LOOP;
   END IF;
   IF false = ANY (done) THEN
-    -- Every account locked by one statement, in id order (the rows are locked as they leave the sort), and read at its latest version.
-    SELECT array_agg(l.id), array_agg(l.balance), array_agg(l.version), array_agg(l.overdraft_limit) INTO l_id, l_balance, l_version, l_limit
-      FROM (SELECT a.id, a.balance, a.version, a.overdraft_limit FROM ${ACCOUNTS} a WHERE a.id = ANY (p_accounts) ORDER BY a.id FOR UPDATE) l;
-    -- Each transfer's two entries in the order given: the balance after each is the locked balance plus the running sum of its account's entries.
-    SELECT min(e.k) FILTER (WHERE e.amount < 0 AND e.balance_after < -e.lim),
-           array_agg(own[e.at] ORDER BY e.k, e.side), array_agg(p_accounts[e.at] ORDER BY e.k, e.side), array_agg(e.seq ORDER BY e.k, e.side),
-           array_agg(own[p_debit_at[e.k]] ORDER BY e.k, e.side), array_agg(p_ids[e.k] ORDER BY e.k, e.side),
-           array_agg(e.amount ORDER BY e.k, e.side), array_agg(e.balance_after ORDER BY e.k, e.side)
-      INTO bad, e_owner, e_account, e_seq, e_towner, e_tid, e_amount, e_balance
+    -- Still before any account lock: each transfer's two entries in the order given, each with its account's running sum and
+    -- count of entries so far in this batch, and each account's net change (by position in p_accounts).
+    SELECT array_agg(e.k ORDER BY e.k, e.side), array_agg(e.at ORDER BY e.k, e.side), array_agg(e.amount ORDER BY e.k, e.side),
+           array_agg(e.run ORDER BY e.k, e.side), array_agg(e.idx ORDER BY e.k, e.side)
+      INTO m_k, m_at, m_amount, m_run, m_idx
       FROM (
-        SELECT mv.k, mv.side, mv.at, mv.amount, l.lim,
-               l.balance + sum(mv.amount) OVER w AS balance_after, l.version + row_number() OVER w AS seq
+        SELECT mv.k, mv.side, mv.at, mv.amount, sum(mv.amount) OVER w AS run, row_number() OVER w AS idx
           FROM (SELECT s.k, 0 AS side, p_debit_at[s.k] AS at, -p_amounts[s.k] AS amount FROM generate_subscripts(p_ids, 1) s(k) WHERE NOT done[s.k]
                 UNION ALL
                 SELECT s.k, 1, p_credit_at[s.k], p_amounts[s.k] FROM generate_subscripts(p_ids, 1) s(k) WHERE NOT done[s.k]) mv
-          JOIN unnest(l_id, l_balance, l_version, l_limit) l(id, balance, version, lim) ON l.id = p_accounts[mv.at]
           WINDOW w AS (PARTITION BY mv.at ORDER BY mv.k ROWS UNBOUNDED PRECEDING)) e;
+    SELECT array_agg(coalesce(t.net, 0) ORDER BY p.i), array_agg(coalesce(t.cnt, 0) ORDER BY p.i) INTO d_net, d_cnt
+      FROM generate_series(1, m) p(i)
+      LEFT JOIN (SELECT j.at, sum(j.amount)::bigint AS net, count(*) AS cnt FROM unnest(m_at, m_amount) j(at, amount) GROUP BY j.at) t ON t.at = p.i;
+    -- Every account locked by one statement, in id order (the rows are locked as they leave the sort), and read at its latest version.
+    SELECT array_agg(l.id), array_agg(l.balance), array_agg(l.version), array_agg(l.overdraft_limit) INTO l_id, l_balance, l_version, l_limit
+      FROM (SELECT a.id, a.balance, a.version, a.overdraft_limit FROM ${ACCOUNTS} a WHERE a.id = ANY (p_accounts) ORDER BY a.id FOR UPDATE) l;
+    SELECT array_agg(l.balance ORDER BY p.i), array_agg(l.version ORDER BY p.i), array_agg(l.lim ORDER BY p.i) INTO base, ver0, lim
+      FROM unnest(p_accounts) WITH ORDINALITY p(id, i) JOIN unnest(l_id, l_balance, l_version, l_limit) l(id, balance, version, lim) ON l.id = p.id;
+    -- The first transfer whose debit account cannot cover it at its turn.
+    SELECT min(m_k[s.j]) INTO bad FROM generate_subscripts(m_k, 1) s(j) WHERE m_amount[s.j] < 0 AND base[m_at[s.j]] + m_run[s.j] < -lim[m_at[s.j]];
     IF bad IS NOT NULL THEN
       ${raise(S.LEDGER_INSUFFICIENT_FUNDS, `format('account %s has insufficient funds for transfer %s', p_accounts[p_debit_at[bad]], p_ids[bad])`)};
     END IF;
-    -- Each changed account written once: its last entry's balance and sequence number.
-    UPDATE ${ACCOUNTS} a SET balance = f.balance, version = f.seq
-      FROM (SELECT DISTINCT ON (e.account) e.owner, e.account, e.balance, e.seq
-              FROM unnest(e_owner, e_account, e_balance, e_seq) e(owner, account, balance, seq) ORDER BY e.account, e.seq DESC) f
-      WHERE a.id = ANY (p_accounts) AND a.owner_id = f.owner AND a.id = f.account;
+    -- Each changed account written once; then the entries, each with the balance after it and its sequence number.
+    UPDATE ${ACCOUNTS} a SET balance = d.balance, version = d.version
+      FROM (SELECT own[s.i] AS owner, p_accounts[s.i] AS id, base[s.i] + d_net[s.i] AS balance, ver0[s.i] + d_cnt[s.i] AS version
+              FROM generate_subscripts(p_accounts, 1) s(i) WHERE d_cnt[s.i] > 0) d
+      WHERE a.id = ANY (p_accounts) AND a.owner_id = d.owner AND a.id = d.id;
     INSERT INTO ${ENTRIES} (owner_id, account_id, seq, transfer_owner_id, transfer_id, amount, balance_after)
-      SELECT * FROM unnest(e_owner, e_account, e_seq, e_towner, e_tid, e_amount, e_balance);
+      SELECT own[m_at[s.j]], p_accounts[m_at[s.j]], ver0[m_at[s.j]] + m_idx[s.j], own[p_debit_at[m_k[s.j]]], p_ids[m_k[s.j]], m_amount[s.j],
+             base[m_at[s.j]] + m_run[s.j]
+        FROM generate_subscripts(m_k, 1) s(j);
   END IF;
   PERFORM set_config('${CREDIT_SETTING}', '', true);
   RETURN QUERY SELECT p_ids[s.k], own[p_debit_at[s.k]], own[p_credit_at[s.k]], cur[p_debit_at[s.k]], created[s.k], done[s.k]
