@@ -21,11 +21,12 @@ import {
   postgresBackend,
   s3Backend,
 } from '../src/blobs/index.js';
-import { type Database, freePort, openPostgres, quoteIdent } from '../src/db/index.js';
+import { type Database, freePort, openPostgres } from '../src/db/index.js';
 import { benchDatabase } from './lib/database.js';
 import { buildDist } from './lib/dist.js';
 import { measureRounds, median, methodNote, ratio, roundRatios, sized, spread } from './lib/measure.js';
 import { postJson, processMemory, resetPeak, SyntheticObject, streamDown, streamUp } from './lib/media-transfer.js';
+import { ownDatabase } from './lib/own-database.js';
 import { type Cell, publish } from './lib/report.js';
 
 setFlagsFromString('--expose-gc');
@@ -171,26 +172,6 @@ function s3FromEnv(): Omit<S3Settings, 'bucket'> | undefined {
   return { endpoint, accessKeyId: process.env.STRATA_TEST_S3_ACCESS_KEY ?? '', secretAccessKey: process.env.STRATA_TEST_S3_SECRET_KEY ?? '' };
 }
 
-/** A database of its own on the bench's server (the service creates its tables there), dropped at the end. */
-async function ownDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `strata_bench_blobs_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return {
-    url: own.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: url });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-      await again.end();
-    },
-  };
-}
-
 interface ServiceRun {
   readonly label: string;
   readonly idleMiB: number;
@@ -310,7 +291,7 @@ const fixed = (n: number, digits = 1) => Number(n.toFixed(digits));
  */
 export default async function bench(): Promise<void> {
   const target = await benchDatabase();
-  const own = await ownDatabase(target.url);
+  const own = await ownDatabase(target.url, 'strata_bench_blobs');
   const database: Database = await openPostgres(own.url, { max: 4, statementTimeoutMs: 0 });
   const pool = new pg.Pool({ connectionString: own.url, max: 2 });
   const dir = await mkdtemp(join(tmpdir(), 'strata-blobs-bench-'));

@@ -6,7 +6,7 @@ import { type BlobStore, blobStoreFromEnv, loadBlobsConfig } from '../blobs/inde
 import { acceptEmptyBodies, installAccess, installProblemHandlers, principalOf, type RouteScope, registerRoutes, routeScopeOf } from '../boundary/index.js';
 import { type Database, loadServiceConfig, strataVersion } from '../db/index.js';
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
-import type { RateLimitOptions } from '../principals/index.js';
+import { createTokenCache, type RateLimitOptions } from '../principals/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
 import { bearerAuthorizer } from './auth.js';
 import type { ServiceDatabase } from './catalog/schema.js';
@@ -42,6 +42,8 @@ export interface AppOptions {
   readonly rateLimit?: RateLimitOptions | false;
   /** Who may read /metrics; default `STRATA_METRICS_ACCESS` (`admin`). */
   readonly metricsAccess?: 'admin' | 'public';
+  /** How long a valid API token is remembered (ms; 0: read on every request); default `STRATA_TOKEN_CACHE_MS` (1000). */
+  readonly tokenCacheMs?: number;
 }
 
 const VERSION = strataVersion();
@@ -62,7 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = options.registry ?? createRegistry();
   registerPoolMetrics(registry, 'primary', () => options.database.poolStats());
   const metrics = options.metrics ?? createStrataMetrics(registry);
-  const settings = options.rateLimit === undefined || options.metricsAccess === undefined ? loadServiceConfig() : undefined;
+  const settings =
+    options.rateLimit === undefined || options.metricsAccess === undefined || options.tokenCacheMs === undefined ? loadServiceConfig() : undefined;
   const rateLimit = options.rateLimit ?? (settings?.rateLimit ? { perSecond: settings.rateLimit } : false);
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' } }),
@@ -80,7 +83,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const db = options.database.db as Kysely<ServiceDatabase>;
   // Every route registered from here on declares who may call it (start-up fails otherwise).
-  installAccess(app, { authorize: bearerAuthorizer(db, rateLimit), publicRoutes: isApiReference });
+  // A revocation through this process's admin routes clears the cache: it holds here from the next request on.
+  const tokens = createTokenCache(db, { ttlMs: options.tokenCacheMs ?? settings?.tokenCacheMs ?? 1000 });
+  installAccess(app, { authorize: bearerAuthorizer(tokens, rateLimit), publicRoutes: isApiReference });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (route) => {
@@ -111,7 +116,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxBytes: options.media?.maxBytes ?? blobsConfig.maxBytes,
     contentTypes: options.media?.contentTypes ?? blobsConfig.imageTypes,
   };
-  const routes = [...productRoutes(db), ...importRoutes(options.database), ...mediaRoutes(db, media), ...adminRoutes(db), ...walletRoutes(options.database.db)];
+  const routes = [
+    ...productRoutes(db),
+    ...importRoutes(options.database),
+    ...mediaRoutes(db, media),
+    ...adminRoutes(db, () => tokens.clear()),
+    ...walletRoutes(options.database.db),
+  ];
   instrumentHttp(app, metrics);
   // Idempotency keys are scoped per principal: one principal never gets another's stored response.
   registerRoutes(app, routes, { wrap: idempotencyWrapper(db, { principalOf: (request) => principalOf(request)?.id ?? 'public' }) });

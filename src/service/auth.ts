@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { type Authorizer, HttpProblem } from '../boundary/index.js';
-import { AUTH_OUTCOMES, authenticate, createRateLimiter, hasScope, type RateLimitOptions } from '../principals/index.js';
+import { AUTH_OUTCOMES, createRateLimiter, hasScope, type RateLimitOptions, type TokenCache } from '../principals/index.js';
 
 /** `WWW-Authenticate` of every 401: the same for a missing, malformed, unknown, expired or revoked token. */
 export const CHALLENGE = 'Bearer realm="strata"';
@@ -19,14 +18,14 @@ const unauthenticated = () =>
   new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'send Authorization: Bearer <token> with a valid token', undefined, { 'www-authenticate': CHALLENGE });
 
 /**
- * The service's authorizer: the bearer token is checked against the database on every request (no
- * cache, so a revocation holds on the next request in every process), then the principal's rate,
- * then the route's scope. The problem bodies never contain the token.
+ * The service's authorizer: the bearer token is checked through `tokens` (the database, or for a
+ * valid token read less than `STRATA_TOKEN_CACHE_MS` ago, memory: see `createTokenCache`), then the
+ * principal's rate, then the route's scope. The problem bodies never contain the token.
  */
-export function bearerAuthorizer<DB>(db: Kysely<DB>, rateLimit: RateLimitOptions | false): Authorizer {
+export function bearerAuthorizer(tokens: TokenCache, rateLimit: RateLimitOptions | false): Authorizer {
   const limiter = rateLimit === false ? undefined : createRateLimiter(rateLimit);
   return async (request, scope) => {
-    const auth = await authenticate(db, request.headers.authorization);
+    const auth = await tokens.authenticate(request.headers.authorization);
     if (!auth.ok) {
       AUTH_OUTCOMES.record({ outcome: 'unauthenticated' }, 1);
       request.log.info({ auth: auth.reason }, 'authentication refused');

@@ -24,11 +24,19 @@ export function logSettings(config: ServiceConfig, terminal = process.stdout.isT
  * The service's logger on stdout: JSON lines, or for people one readable line per event
  * (`12:00:01.234 INFO: GET /products 200 3.1 ms`; errors add the request id and the stack).
  *
+ * JSON lines are written asynchronously (pino's asynchronous destination): a request never waits
+ * for its log line to reach the pipe or file, and lines logged while a write is under way go out
+ * together in the next one. `flushLog` (called by `serve`'s close) waits until every line is
+ * written; on `process.exit` pino writes what is left synchronously. Lines for people stay
+ * synchronous (a terminal, at a person's pace).
+ *
  * @example
  * const logger = createLogger(logSettings(loadServiceConfig()));
  */
 export function createLogger(settings: LogSettings): Logger {
-  if (settings.format === 'json') return pino({ level: settings.level });
+  // minLength 1: every line starts a write as soon as none is under way (as with 0), and flush()
+  // then waits for the writes under way (with 0 it returns at once).
+  if (settings.format === 'json') return pino({ level: settings.level }, pino.destination({ dest: 1, sync: false, minLength: 1 }));
   const stream = pretty({
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
@@ -40,6 +48,18 @@ export function createLogger(settings: LogSettings): Logger {
     },
   });
   return pino({ level: settings.level }, stream);
+}
+
+/**
+ * Waits until every line `logger` was given is written (its destination drained); at once for a
+ * logger that writes synchronously.
+ *
+ * @example
+ * await app.close();
+ * await flushLog(logger);
+ */
+export function flushLog(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** Fastify's request log as one line per finished request (`GET /products 200 3.1 ms`) instead of two. */

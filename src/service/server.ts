@@ -3,7 +3,7 @@ import { type Connection, connect, listenProblem, loadConfig, loadServiceConfig,
 import { createQueryObserver, createRegistry, createStrataMetrics } from '../observe/index.js';
 import { bootstrapAdmin } from '../principals/index.js';
 import { buildApp } from './app.js';
-import { createLogger, type LogSettings, logSettings, OneLinePerRequest } from './logger.js';
+import { createLogger, flushLog, type LogSettings, logSettings, OneLinePerRequest } from './logger.js';
 import { migrateService } from './migrate.js';
 
 export interface ServeOptions {
@@ -102,7 +102,9 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
         .finally(() => {
           metrics.close();
           return connection.close();
-        });
+        })
+        // The last lines (a request answered while draining, the close itself) reach stdout before close resolves.
+        .finally(() => flushLog(logger));
       return closing;
     },
   };

@@ -81,6 +81,7 @@ const invalid = (): Record<string, string> => ({
   STRATA_BLOBS_IMAGE_TYPES: 'image/svg+xml',
   STRATA_RATE_LIMIT: 'fast',
   STRATA_METRICS_ACCESS: 'everyone',
+  STRATA_TOKEN_CACHE_MS: '1s',
 });
 
 describe('configuration messages (#20 point 12)', () => {

@@ -48,6 +48,31 @@ describe('service logs', () => {
     expect(records.some((r) => r.res?.statusCode === 400)).toBe(true);
   });
 
+  it('#32: JSON lines are written asynchronously, yet none is lost: SIGTERM right after a burst of requests leaves every request line on stdout', async () => {
+    const port = await freePort();
+    const service = startCli(['serve', '--port', String(port)], { DATABASE_URL: pg.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
+    const [, url] = await service.waitFor(/serving on (http:\/\/\S+)/);
+    const ids = Array.from({ length: 300 }, (_, i) => `flush-${i}`);
+    // Ten at a time, as clients would; every answer has arrived before the signal.
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(
+        ids.slice(i, i + 10).map((id) => fetch(`${url}/products?limit=1`, { headers: { ...headers, 'x-request-id': id } }).then((r) => r.text())),
+      );
+    }
+    service.child.kill('SIGTERM');
+    const { code, stdout } = await service.exited;
+    expect(code).toBe(0);
+    const completed = new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { reqId?: string; msg: string })
+        .filter((r) => r.msg === 'request completed')
+        .map((r) => r.reqId),
+    );
+    expect(ids.filter((id) => !completed.has(id))).toEqual([]);
+  });
+
   it('`npm start --silent`, piped as the docs say: stdout is JSON only (without --silent npm writes its own banner there first)', async () => {
     const port = await freePort();
     const { DATABASE_URL: _omit, ...env } = process.env;

@@ -158,9 +158,9 @@ describe('checkHost', () => {
 
 describe('loadServiceConfig', () => {
   it('defaults: port 3000 on 127.0.0.1, log level info, the log format left to the terminal check', () => {
-    const defaults = { port: 3000, host: '127.0.0.1', logLevel: 'info', rateLimit: 100, metricsAccess: 'admin' };
+    const defaults = { port: 3000, host: '127.0.0.1', logLevel: 'info', rateLimit: 100, metricsAccess: 'admin', tokenCacheMs: 1000 };
     expect(loadServiceConfig({})).toEqual(defaults);
-    expect(loadServiceConfig({ HOST: '', LOG_FORMAT: '', STRATA_RATE_LIMIT: '', STRATA_METRICS_ACCESS: '' })).toEqual(defaults);
+    expect(loadServiceConfig({ HOST: '', LOG_FORMAT: '', STRATA_RATE_LIMIT: '', STRATA_METRICS_ACCESS: '', STRATA_TOKEN_CACHE_MS: '' })).toEqual(defaults);
   });
 
   it('reads PORT, HOST, LOG_LEVEL and LOG_FORMAT', () => {
@@ -171,7 +171,10 @@ describe('loadServiceConfig', () => {
       logFormat: 'json',
       rateLimit: 100,
       metricsAccess: 'admin',
+      tokenCacheMs: 1000,
     });
+    expect(loadServiceConfig({ STRATA_TOKEN_CACHE_MS: '0' })).toMatchObject({ tokenCacheMs: 0 });
+    expect(loadServiceConfig({ STRATA_TOKEN_CACHE_MS: '60000' })).toMatchObject({ tokenCacheMs: 60_000 });
     expect(loadServiceConfig({ STRATA_RATE_LIMIT: '0', STRATA_METRICS_ACCESS: 'public' })).toMatchObject({ rateLimit: 0, metricsAccess: 'public' });
     expect(loadServiceConfig({ STRATA_RATE_LIMIT: '1000000' })).toMatchObject({ rateLimit: 1_000_000 });
     expect(loadServiceConfig({ PORT: '1', LOG_FORMAT: 'pretty', LOG_LEVEL: 'trace' })).toMatchObject({ port: 1, logFormat: 'pretty', logLevel: 'trace' });
@@ -188,6 +191,9 @@ describe('loadServiceConfig', () => {
     expect(refusal(() => loadServiceConfig({ STRATA_RATE_LIMIT: '-1' }))).toBe('STRATA_RATE_LIMIT must be a whole number from 0 to 1000000 (got "-1")');
     expect(refusal(() => loadServiceConfig({ STRATA_RATE_LIMIT: '1000001' }))).toBe(
       'STRATA_RATE_LIMIT must be a whole number from 0 to 1000000 (got "1000001")',
+    );
+    expect(refusal(() => loadServiceConfig({ STRATA_TOKEN_CACHE_MS: '60001' }))).toBe(
+      'STRATA_TOKEN_CACHE_MS must be a whole number from 0 to 60000 (got "60001")',
     );
     expect(refusal(() => loadServiceConfig({ STRATA_METRICS_ACCESS: 'anyone' }))).toBe('STRATA_METRICS_ACCESS must be one of admin, public (got "anyone")');
   });

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteScope, registerRoutes } from '../../src/boundary/index.js';
-import { type Database, openPostgres } from '../../src/db/index.js';
+import { type Database, loadServiceConfig, openPostgres } from '../../src/db/index.js';
 import { issueToken, revokePrincipal, revokeToken, SCOPES, type Scope } from '../../src/principals/index.js';
 import { buildApp, migrateService } from '../../src/service/index.js';
 import { usePostgres } from '../support/postgres.js';
@@ -289,31 +289,46 @@ describe('rate limit', () => {
   });
 });
 
-describe('#23.5: revocation holds on the next request, also in a second service process', () => {
+describe('#23.5 / #32: a revocation holds at once in the process that made it, within STRATA_TOKEN_CACHE_MS in every other', () => {
+  const TTL = 300;
   let second: Database;
   let other: FastifyInstance;
+  let uncached: FastifyInstance;
   beforeAll(async () => {
     // Its own pool: another process on the same database, as far as the service can tell.
     second = await openPostgres(pg.url, { max: 4 });
-    other = await buildApp({ database: second, logger: false, rateLimit: false });
+    other = await buildApp({ database: second, logger: false, rateLimit: false, tokenCacheMs: TTL });
+    uncached = await buildApp({ database: second, logger: false, rateLimit: false, tokenCacheMs: 0 });
   });
   afterAll(async () => {
     await other.close();
+    await uncached.close();
     await second.close();
   });
 
-  it('a token revoked through one instance is refused by the other at once; so is every token of a revoked principal', async () => {
+  it('a token revoked through one instance: refused there at once, by another within its cache time (at once with the cache off)', async () => {
     const admin = bearer(await tokenFor(['admin']));
     const p = await mint(['catalog:read']);
     const more = await issueToken(pg.database.db, { principal: p.id, scopes: ['catalog:read'] });
     minted.push(more.token);
     const me = (instance: FastifyInstance, token: string) => instance.inject(withToken({ method: 'GET', url: '/me' }, token));
-    expect([(await me(app, p.token)).statusCode, (await me(other, p.token)).statusCode]).toEqual([200, 200]);
+    // Every instance has just read (and the caching ones remember) both tokens.
+    for (const instance of [app, other, uncached]) {
+      expect([(await me(instance, p.token)).statusCode, (await me(instance, more.token)).statusCode]).toEqual([200, 200]);
+    }
     const tokenId = (await me(app, p.token)).json().token_id as string;
     expect((await send({ method: 'POST', url: `/admin/tokens/${tokenId}/revoke`, headers: admin })).statusCode).toBe(200);
+    expect((await me(app, p.token)).statusCode).toBe(401);
+    expect((await me(uncached, p.token)).statusCode).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, TTL + 50));
     expect((await me(other, p.token)).statusCode).toBe(401);
     expect((await me(other, more.token)).statusCode).toBe(200);
+
+    // The principal, revoked outside any service (as the CLI does): every instance refuses its other token once its cache time has passed.
     await revokePrincipal(second.db, p.id);
+    expect((await me(uncached, more.token)).statusCode).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(TTL, loadServiceConfig().tokenCacheMs) + 50));
+    expect((await me(other, more.token)).statusCode).toBe(401);
     expect((await me(app, more.token)).statusCode).toBe(401);
   });
 });

@@ -17,8 +17,12 @@ import {
 
 const tags = ['admin'];
 
-/** GET /me (any token), and the operator's routes for principals and tokens (scope admin). */
-export function adminRoutes<DB>(db: Kysely<DB>): Route[] {
+/**
+ * GET /me (any token), and the operator's routes for principals and tokens (scope admin).
+ * `revoked` runs after each revocation (the service clears its token cache, so the revocation holds
+ * in this process from the next request on).
+ */
+export function adminRoutes<DB>(db: Kysely<DB>, revoked: () => void = () => undefined): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -56,12 +60,17 @@ export function adminRoutes<DB>(db: Kysely<DB>): Route[] {
       method: 'POST',
       url: '/admin/principals/:name/revoke',
       scope: 'admin',
-      summary: 'Revoke a principal and every token it holds (refused from the next request on, by every service process)',
+      summary:
+        'Revoke a principal and every token it holds (refused from the next request on by this process, by other service processes within STRATA_TOKEN_CACHE_MS)',
       tags,
       params: PrincipalParams,
       responses: { 200: PrincipalOut },
       problems: [404],
-      handler: async ({ params }) => reply(200, PrincipalOut.from(await revokePrincipal(db, params.name))),
+      handler: async ({ params }) => {
+        const principal = await revokePrincipal(db, params.name);
+        revoked();
+        return reply(200, PrincipalOut.from(principal));
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -107,12 +116,16 @@ export function adminRoutes<DB>(db: Kysely<DB>): Route[] {
       method: 'POST',
       url: '/admin/tokens/:id/revoke',
       scope: 'admin',
-      summary: 'Revoke a token: refused from the next request on, by every service process',
+      summary: 'Revoke a token: refused from the next request on by this process, by other service processes within STRATA_TOKEN_CACHE_MS',
       tags,
       params: TokenParams,
       responses: { 200: TokenOut },
       problems: [404],
-      handler: async ({ params }) => reply(200, TokenOut.from(await revokeToken(db, params.id))),
+      handler: async ({ params }) => {
+        const token = await revokeToken(db, params.id);
+        revoked();
+        return reply(200, TokenOut.from(token));
+      },
     }),
   ];
 }
