@@ -16,6 +16,19 @@ export function parseDuration(value: string): number {
   return Number(match[1]) * (UNITS[match[2]] ?? 1);
 }
 
+/** Parses a whole number option of 0 or more. */
+export function parseNonNegative(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of at least 0');
+  return Number(value);
+}
+
+/** Parses a number option (fractions allowed) of 0 or more. */
+export function parseNonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number of at least 0, such as 1 or 0.5');
+  return n;
+}
+
 /** Parses a positive whole number option. */
 export function parsePositive(value: string): number {
   const n = Number(value);

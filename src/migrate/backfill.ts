@@ -7,11 +7,27 @@ import type { Step } from './steps.js';
 import { STEPS } from './tables.js';
 
 export interface BackfillOptions {
-  /** Rows per batch (one transaction each); default 5 000. */
+  /** Rows per batch (one transaction each, its row locks held for the batch only); default 1 000. */
   readonly batchSize: number;
-  /** Pause between batches, to leave the server to the application; default 0. */
+  /** Fixed pause between batches, ms; default 0 (the pacing below decides). */
   readonly throttleMs: number;
+  /**
+   * After a batch that took t ms, pause at least `yieldRatio` × t: the backfill takes at most
+   * 1 / (1 + yieldRatio) of the time, and when the server is busy (batches slow down) it pauses
+   * longer by itself; default 1. 0: no such pause.
+   */
+  readonly yieldRatio: number;
+  /** Upper bound on rows per second (paces WAL and I/O, for replicas and backups too); default 30 000. 0: none. */
+  readonly maxRowsPerSecond: number;
   readonly onProgress?: (progress: BackfillProgress) => void;
+}
+
+export const DEFAULT_BACKFILL = { batchSize: 1000, throttleMs: 0, yieldRatio: 1, maxRowsPerSecond: 30_000 } as const;
+
+/** The pause after a batch of `rows` rows that took `ms` ms. */
+export function backfillPause(options: Omit<BackfillOptions, 'onProgress'>, rows: number, ms: number): number {
+  const paced = options.maxRowsPerSecond > 0 ? (rows * 1000) / options.maxRowsPerSecond - ms : 0;
+  return Math.max(options.throttleMs, options.yieldRatio * ms, paced, 0);
 }
 
 export interface BackfillProgress {
@@ -57,9 +73,13 @@ export async function runBackfill<DB>(
   let written = 0;
   const after = (cp: string | null) => (cp === null ? sql`true` : sql`${sql.raw(key)} > CAST(${cp} AS ${sql.raw(keyType)})`);
   for (;;) {
+    const began = performance.now();
     const batch = await retryOnLockTimeout(db, step.description, [table], policy, 'start', () =>
       lockedTransaction(db, policy, false, async (trx) => {
-        await sql`SELECT set_config(${BACKFILL_SETTING}, ${backfilled}, true)`.execute(trx);
+        // The batch's commit does not wait for its WAL to reach disk: a crash can lose the last
+        // batches, but each with its checkpoint (same transaction), so the rerun redoes them. An
+        // application commit that follows flushes the WAL before it anyway.
+        await sql`SELECT set_config(${BACKFILL_SETTING}, ${backfilled}, true), set_config('synchronous_commit', 'off', true)`.execute(trx);
         const { rows } = await sql<{ hi: string | null; n: string }>`
           SELECT k::text AS hi, count(*) OVER () AS n FROM (
             SELECT ${sql.raw(key)} AS k FROM ${sql.raw(table)} WHERE ${after(checkpoint)} ORDER BY ${sql.raw(key)} LIMIT ${options.batchSize}) b
@@ -82,6 +102,7 @@ export async function runBackfill<DB>(
     written += batch.written;
     MIGRATION_BACKFILL_ROWS.record({ table: step.table }, batch.written);
     options.onProgress?.({ table: step.table, done, total: Math.max(total, done), written });
-    if (options.throttleMs > 0) await new Promise((resolve) => setTimeout(resolve, options.throttleMs));
+    const pause = backfillPause(options, batch.visited, performance.now() - began);
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

@@ -26,19 +26,46 @@ async function markDone<DB>(db: Kysely<DB>, name: string, phase: Phase, index: n
     ON CONFLICT (name, phase, step) DO UPDATE SET done_at = now()`.execute(db);
 }
 
-async function ddlStep<DB>(ctx: StepContext<DB>, index: number, step: Extract<Step, { kind: 'ddl' }>): Promise<void> {
+type DdlStep = Extract<Step, { kind: 'ddl' }>;
+
+/** A DDL step's statements (and the soft-delete views, history renames and triggers around them) inside `trx`. */
+async function applyDdl<DB>(trx: Kysely<DB>, step: DdlStep): Promise<void> {
+  const statements = async (t: Kysely<DB>) => {
+    for (const statement of step.statements) await run(t, statement);
+  };
+  if (step.softDelete) await alterSoftDeleteTable(trx, step.softDelete.table, statements, step.softDelete.schema);
+  else await statements(trx);
+  for (const rename of step.renames ?? []) await recordColumnRename(trx, rename);
+  for (const table of step.refreshHistory ?? []) {
+    if ((await introspect(trx).relationKind(table.schema, `${table.table}_history`)) === 'table') await enableHistory(trx, table);
+  }
+}
+
+/**
+ * Consecutive short DDL steps (no table scan) in one transaction: the table's lock is requested
+ * once, not once per step. Each lock request queues the application's statements on the table
+ * until the transactions running on it end, so N steps in a row meant N such queues; now one.
+ * Every step is still recorded (in that transaction): a killed run redoes the group or none of it.
+ */
+export async function ddlGroup<DB>(ctx: StepContext<DB>, group: readonly { readonly index: number; readonly step: DdlStep }[]): Promise<void> {
+  const relations = await relationsOf(group.flatMap((g) => g.step.statements));
+  const long = group.some((g) => g.step.long === true);
+  await retryOnLockTimeout(ctx.db, group.map((g) => g.step.description).join('; '), relations, ctx.policy, ctx.phase, () =>
+    lockedTransaction(ctx.db, ctx.policy, long, async (trx) => {
+      for (const { index, step } of group) {
+        await applyDdl(trx, step);
+        await markDone(trx, ctx.name, ctx.phase, index);
+      }
+    }),
+  );
+  MIGRATION_STEPS.record({ phase: ctx.phase }, group.length);
+}
+
+async function ddlStep<DB>(ctx: StepContext<DB>, index: number, step: DdlStep): Promise<void> {
   const relations = await relationsOf(step.statements);
   await retryOnLockTimeout(ctx.db, step.description, relations, ctx.policy, ctx.phase, () =>
     lockedTransaction(ctx.db, ctx.policy, step.long === true, async (trx) => {
-      const statements = async (t: Kysely<DB>) => {
-        for (const statement of step.statements) await run(t, statement);
-      };
-      if (step.softDelete) await alterSoftDeleteTable(trx, step.softDelete.table, statements, step.softDelete.schema);
-      else await statements(trx);
-      for (const rename of step.renames ?? []) await recordColumnRename(trx, rename);
-      for (const table of step.refreshHistory ?? []) {
-        if ((await introspect(trx).relationKind(table.schema, `${table.table}_history`)) === 'table') await enableHistory(trx, table);
-      }
+      await applyDdl(trx, step);
       await markDone(trx, ctx.name, ctx.phase, index);
     }),
   );

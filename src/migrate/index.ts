@@ -1,6 +1,6 @@
 import './tables.js';
 
-export type { BackfillProgress } from './backfill.js';
+export { type BackfillOptions, type BackfillProgress, DEFAULT_BACKFILL } from './backfill.js';
 export { MIGRATE_ERROR_CODES } from './errors.js';
 export type { LedgerEntry } from './ledger.js';
 export { type LintFinding, lintSql, lockOf } from './lint.js';

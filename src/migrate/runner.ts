@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { behindPooler, ensureStrataSchema, isStrataError, StrataError, sessionRequired, withTransaction } from '../db/index.js';
-import type { BackfillOptions, BackfillProgress } from './backfill.js';
-import { executeStep } from './execute.js';
+import { type BackfillOptions, type BackfillProgress, DEFAULT_BACKFILL } from './backfill.js';
+import { ddlGroup, executeStep } from './execute.js';
 import { adoptKyselyLedger, type LedgerEntry, readLedger } from './ledger.js';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from './locks.js';
 import { checksumOf, isDeclarative, type NamedMigration } from './operations.js';
@@ -100,13 +100,29 @@ async function runPhase<DB>(session: Kysely<DB>, name: string, phase: Phase, pla
     phase,
     policy: policyOf(options, name),
     backfill: {
-      batchSize: options.batchSize ?? 5000,
-      throttleMs: options.throttleMs ?? 0,
+      batchSize: options.batchSize ?? DEFAULT_BACKFILL.batchSize,
+      throttleMs: options.throttleMs ?? DEFAULT_BACKFILL.throttleMs,
+      yieldRatio: options.yieldRatio ?? DEFAULT_BACKFILL.yieldRatio,
+      maxRowsPerSecond: options.maxRowsPerSecond ?? DEFAULT_BACKFILL.maxRowsPerSecond,
       onProgress: (progress: BackfillProgress) => options.onEvent?.({ type: 'backfill', migration: name, progress }),
     },
   };
-  for (const [index, step] of steps.entries()) {
+  // Short DDL steps in a row (catalog changes, no scan) run as one transaction: one lock request on the table.
+  const groupable = (index: number) => {
+    const step = steps[index];
+    return step?.kind === 'ddl' && step.long !== true && !done.has(index) ? step : undefined;
+  };
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index] as Step;
     const skipped = done.has(index);
+    const group: { index: number; step: Extract<Step, { kind: 'ddl' }> }[] = [];
+    for (let next = index, g = groupable(next); g; g = groupable(++next)) group.push({ index: next, step: g });
+    if (group.length > 1) {
+      for (const g of group) options.onEvent?.({ type: 'step', migration: name, phase, index: g.index, step: g.step, skipped: false });
+      await ddlGroup(ctx, group);
+      index += group.length - 1;
+      continue;
+    }
     options.onEvent?.({ type: 'step', migration: name, phase, index, step, skipped });
     if (!skipped) await executeStep(ctx, index, step);
   }

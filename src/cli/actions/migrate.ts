@@ -64,6 +64,8 @@ function runWith(phase: (db: Kysely<unknown>, list: readonly NamedMigration[], o
           lockTimeoutMs: flags.lockTimeout,
           batchSize: flags.batchSize,
           throttleMs: flags.throttle,
+          yieldRatio: flags.yield,
+          maxRowsPerSecond: flags.maxRate,
           wait: flags.wait,
           onEvent: report.onEvent,
         });

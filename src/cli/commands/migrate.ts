@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { lazy } from '../lazy.js';
-import { parsePositive } from '../options.js';
+import { parseNonNegative, parseNonNegativeNumber, parsePositive } from '../options.js';
 
 // Definitions only: the migration engine and the database driver are imported when a command runs.
 const actions = () => import('../actions/migrate.js');
@@ -10,6 +10,8 @@ export interface RunFlags {
   lockTimeout: number;
   batchSize: number;
   throttle: number;
+  yield: number;
+  maxRate: number;
   wait: boolean;
 }
 
@@ -17,8 +19,10 @@ function runOptions(cmd: Command): Command {
   return cmd
     .option('--dir <folder>', "migrations folder (default: the reference service's migrations)")
     .option('--lock-timeout <ms>', 'lock_timeout of every statement', parsePositive, 1000)
-    .option('--batch-size <rows>', 'rows per backfill batch', parsePositive, 5000)
-    .option('--throttle <ms>', 'pause between backfill batches', (v: string) => Number.parseInt(v, 10), 0)
+    .option('--batch-size <rows>', 'rows per backfill batch', parsePositive, 1000)
+    .option('--throttle <ms>', 'fixed pause between backfill batches', parseNonNegative, 0)
+    .option('--yield <ratio>', 'after a backfill batch that took t ms, pause ratio x t (the application keeps the rest)', parseNonNegativeNumber, 1)
+    .option('--max-rate <rows/s>', 'upper bound on backfill rows per second (0: none)', parseNonNegative, 30000)
     .option('--no-wait', 'exit at once when another runner holds the migration lock');
 }
 
@@ -40,7 +44,7 @@ export function migrateCommand(): Command {
     .action(lazy(actions, (a, name: string | undefined, flags: { dir?: string }) => a.plan(name, flags)));
   runOptions(cmd.command('start'))
     .description('expand: start the next migration (or resume one a crash interrupted); both versions then work')
-    .addHelpText('after', '\nExample:\n  $ strata migrate start --lock-timeout 1000 --batch-size 5000')
+    .addHelpText('after', '\nExample:\n  $ strata migrate start --lock-timeout 1000 --batch-size 1000 --yield 1 --max-rate 30000')
     .action(lazy(actions, (a, flags: RunFlags) => a.start(flags)));
   runOptions(cmd.command('complete'))
     .description('contract: finish the migration in progress (old columns and the previous version go)')
