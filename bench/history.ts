@@ -177,6 +177,7 @@ export default async function bench(): Promise<void> {
       return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
     };
     const perWrite = (r: Result, table: string) => Math.round(median(r.samples.cpu.get(table) ?? []));
+    const cpuLine = (r: Result) => ['hist_off', 'hist_reference', 'hist_row', 'hist_after'].map((t) => perWrite(r, t)).join(' vs ');
     const r8 = ratio(at8, 'hist_row');
     const rSet = ratio(set, 'hist_row');
     await publish({
@@ -202,7 +203,7 @@ export default async function bench(): Promise<void> {
         `"x off" is the median over rounds of a capture's throughput divided by history off's in the same round. The per-round ratios of enableHistory's capture ranged: 8 connections ${spread(at8)}; 32 connections ${spread(at32)}; set-based ${spread(set)}.`,
         ...(cpu
           ? [
-              `"CPU x off" is the same median for the server's CPU time per write (postmaster and all its processes, from /proc), history off's divided by the capture's: the throughput ratio a server bound by its own CPU would see, however busy the rest of the machine. Server CPU per write (median), history off vs enableHistory: ${perWrite(at8, 'hist_off')} vs ${perWrite(at8, 'hist_row')} µs at 8 connections, ${perWrite(at32, 'hist_off')} vs ${perWrite(at32, 'hist_row')} µs at 32, ${perWrite(set, 'hist_off')} vs ${perWrite(set, 'hist_row')} µs per row set-based.`,
+              `"CPU x off" is the same median for the server's CPU time per write (postmaster and all its processes, from /proc), history off's divided by the capture's: the throughput ratio a server bound by its own CPU would see, however busy the rest of the machine. Server CPU per write (median), history off vs the reference trigger vs enableHistory vs the AFTER design: ${cpuLine(at8)} µs at 8 connections, ${cpuLine(at32)} µs at 32, ${cpuLine(set)} µs per row set-based.`,
             ]
           : []),
         `Bytes per version: growth of the history table (heap, indexes, TOAST) over the versions written during the run; enableHistory's row image (jsonb) averages ${avgImage} bytes.`,
