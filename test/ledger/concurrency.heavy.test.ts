@@ -11,7 +11,7 @@ const CONNECTIONS = 64;
 const ACCOUNTS = 6;
 const owners = [uuidv7(), uuidv7(), uuidv7()];
 /** Transfers per connection: 12 in CI (STRATA_SOAK=full), 6 by default. */
-const PER_CONNECTION = soakRounds(12, 6);
+const PER_CONNECTION = soakRounds(12, 3);
 
 /** Retries the ledger made inside, by strategy and reason (read from its metric). */
 const retries = new Map<string, number>();

@@ -8,7 +8,7 @@ import { soakRounds } from '../support/soak.js';
 const pg = usePostgres({ max: 64 });
 const CONNECTIONS = 64;
 /** 200 rounds in CI (STRATA_SOAK=full); the default is short but still fails on the races it is for (docs/upserts.md). */
-const ROUNDS = soakRounds(200, 10);
+const ROUNDS = soakRounds(200, 5);
 
 describe.each(['native', 'merge', 'fallback'] as Strategy[])('%s: 64 connections upsert the same new key at once', (strategy) => {
   let db: Kysely<unknown>;
