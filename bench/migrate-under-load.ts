@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -87,6 +88,7 @@ async function runnerProcess(url: string) {
  * foreign key; then contract), then the naive blocking statements under the same load.
  */
 export default async function bench(): Promise<void> {
+  const loadBefore = loadavg()[0]?.toFixed(2);
   const server = await benchDatabase();
   // A database of its own (created and dropped here): the migration creates the strata schema and version schemas.
   const name = `strata_bench_migrate_${process.pid}`;
@@ -481,7 +483,9 @@ export default async function bench(): Promise<void> {
         `Lock waits: pg_locks sampled every 50 ms; a wait is an application connection's lock request not granted, its length now() - state_change of that backend. Exclusive locks: ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE and SHARE on the two tables held by a non-application backend, their duration the span between the first and last sample that saw them (0 when seen in one sample only: held < 50 ms).`,
         `Runner lock retries: ${lockRetries.length}${lockRetries.length ? ` (${lockRetries.slice(0, 3).join('; ')})` : ''}. Failed requests in the negative control: ${failures.length - migrationFailures.length}.`,
         "A phase's figures count the requests scheduled in it: the last requests of the phase before the negative control are stalled by the control's locks and show there as its max.",
-        'Measured on a shared 2-core machine with other work running (load average far above 2): absolute latencies are noisy and the p99 ratio most of all; re-measure on a quiet machine.',
+        `Load average (1 min) of the shared 2-core machine: ${loadBefore} at the start, ${loadavg()[0]?.toFixed(2)} at the end: above 2, other work competed for the cores and the disk, and absolute latencies and the p99 ratio are noisy.`,
+        `The runner runs in a child process (bench/lib/migrate-runner.ts), as strata migrate start runs beside an application; the step table's event-loop column is this load generator's own delay. Consecutive short DDL steps run as one transaction: the group's time and requests show under its last step (start 1-5: the added columns, the foreign key NOT VALID and the sync trigger).`,
+        `Sync trigger cost: a ${SYNC_ROWS.toLocaleString('en-US')}-row table of its own (${SYNC_TABLE}: id, qty integer, note), migration rename qty to amount plus integer -> bigint started (its sync trigger converts every old-version write into the shadow column); the same load as above moved to it; ${SYNC_ROUNDS} rounds (after a warm-up round) of ${SYNC_ROUND_S} s with the trigger enabled and ${SYNC_ROUND_S} s with it disabled (ALTER TABLE ... DISABLE TRIGGER), the order alternating; the ratio is the median of the per-round ratios of write (insert and update) p99. The migration is rolled back before the main run.`,
       ],
     });
   } finally {
