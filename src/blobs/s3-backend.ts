@@ -1,8 +1,9 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { uuidv7 } from 'uuidv7';
 import { StrataError } from '../db/index.js';
 import type { BlobBackend, ListedObject } from './backend.js';
+import { uploadStreamed } from './s3-upload.js';
 
 export interface S3BackendOptions {
   readonly bucket: string;
@@ -16,7 +17,7 @@ export interface S3BackendOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Path-style URLs (`endpoint/bucket/key`); default true when `endpoint` is set. */
   readonly forcePathStyle?: boolean;
-  /** Bytes per multipart part (objects larger than one part are uploaded in parts). Default 5 MiB, S3's smallest part: an upload holds about three parts in memory. */
+  /** Bytes per multipart part (objects larger than one part are uploaded in parts). Default 5 MiB, S3's smallest part: an upload holds three part buffers (one filling, two being sent), reused for all its parts. */
   readonly partSize?: number;
   /** Create the bucket when it does not exist. Default false. */
   readonly createBucket?: boolean;
@@ -28,16 +29,16 @@ const missing = (err: unknown) => {
 };
 
 /**
- * Objects in an S3-compatible store, under `<prefix>objects/<uuidv7>`: streamed up with the SDK's
- * multipart upload (parts of `partSize`, two in flight, so an upload holds about three parts in
- * memory whatever its size) and down with ranged GETs. Loads the AWS SDK only when called.
+ * Objects in an S3-compatible store, under `<prefix>objects/<uuidv7>`: streamed up as a multipart
+ * upload (parts of `partSize`, two in flight, copied into three buffers reused for the whole upload,
+ * so an upload holds the same memory whatever its size; one PutObject when it fits in one part;
+ * `uploadStreamed`) and down with ranged GETs. Loads the AWS SDK only when called.
  *
  * @example
  * const backend = await s3Backend({ bucket: 'media', endpoint: 'http://127.0.0.1:7480', credentials: { accessKeyId, secretAccessKey } });
  */
 export async function s3Backend(options: S3BackendOptions): Promise<BlobBackend> {
   const s3 = await import('@aws-sdk/client-s3');
-  const { Upload } = await import('@aws-sdk/lib-storage');
   const client: S3Client = new s3.S3Client({
     region: options.region ?? 'us-east-1',
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -64,27 +65,12 @@ export async function s3Backend(options: S3BackendOptions): Promise<BlobBackend>
     name: 's3',
     async stage(source) {
       const Key = `${prefix}${uuidv7()}`;
-      let size = 0;
-      async function* counted(): AsyncGenerator<Buffer> {
-        for await (const chunk of source) {
-          size += chunk.length;
-          yield chunk;
-        }
-      }
-      const body = Readable.from(counted(), { objectMode: false, highWaterMark: 1 });
-      const upload = new Upload({
-        client,
-        params: { Bucket, Key, Body: body },
-        partSize: options.partSize ?? 5 * 1024 * 1024,
-        queueSize: 2,
-        leavePartsOnError: false,
-      });
       try {
-        await upload.done();
+        const size = await uploadStreamed({ client, commands: s3, Bucket, Key, source, partSize: options.partSize ?? 5 * 1024 * 1024, queueSize: 2 });
         return { location: Key, size };
       } catch (err) {
         await remove(Key).catch(() => undefined);
-        throw body.errored ?? err;
+        throw err;
       }
     },
     keyFor: (staged) => staged.location,

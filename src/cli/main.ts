@@ -1,3 +1,5 @@
+// First, before any other module loads: strata serve's young-generation setting (see the module).
+import './young-generation.js';
 import { Command } from 'commander';
 import { blobsCommand } from './commands/blobs.js';
 import { exportCommand, loadCommand } from './commands/bulk.js';

@@ -10,8 +10,11 @@ import { newProduct } from '../support/service.js';
 import { soakRounds } from '../support/soak.js';
 
 const MIB = 1024 * 1024;
-/** The soak's object: 1 GiB under STRATA_SOAK=full (CI), 64 MiB by default, or STRATA_SOAK MiB. */
-const SIZE = soakRounds(1024, 64) * MIB;
+/**
+ * The soak's object: 64 MiB (CI too, so the file stays under a minute), or STRATA_SOAK MiB. The 1 GiB
+ * acceptance figure (issue #26) is measured by `npm run bench -- blobs`, not here.
+ */
+const SIZE = soakRounds(64, 64) * MIB;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const fmt = (mib: number) => `${mib.toFixed(1)} MiB`;
 

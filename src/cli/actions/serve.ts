@@ -1,29 +1,13 @@
-import { setFlagsFromString } from 'node:v8';
 import { checkHost, loadConfig, loadServiceConfig } from '../../db/index.js';
+import { collectArrayBuffers } from '../array-buffer-collector.js';
 import { reasonOf } from '../fail.js';
 
 const SHUTDOWN_LIMIT_MS = 4500;
-
-/**
- * Keeps V8's young generation at its starting size (1 MiB per semi-space) instead of letting it grow
- * to 16 MiB per semi-space, which it did while the service loaded its modules and again under a
- * large transfer: 20-30 MiB of resident memory that bought nothing to a service that streams
- * (measured with `npm run bench -- blobs`; docs/decisions.md). The growth factor is the one young
- * generation setting V8 reads after start-up. A `--max-semi-space-size` or
- * `--semi-space-growth-factor` given to node (NODE_OPTIONS, or node's own arguments) wins.
- */
-export function keepYoungGenerationSmall(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
-  if (given.some((a) => /^--(max-semi-space-size|semi-space-growth-factor)\b/.test(a.replaceAll('_', '-')))) return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return true;
-}
 
 /** `strata serve`: the reference service until SIGINT or SIGTERM, then a drain. */
 export async function serve(opts: { port?: number; host?: string }): Promise<void> {
   // Lines for people go to stderr: stdout carries only the service's log (JSON when piped).
   const say = (line: string) => process.stderr.write(`strata: ${line}\n`);
-  keepYoungGenerationSmall();
   const config = loadConfig();
   const listen = loadServiceConfig();
   const host = opts.host === undefined ? listen.host : checkHost(opts.host, '--host');
@@ -44,6 +28,8 @@ export async function serve(opts: { port?: number; host?: string }): Promise<voi
           'strata: send it as "Authorization: Bearer $TOKEN"; make narrower tokens with `strata token issue --scopes catalog:read --principal <name>`\n',
       ),
   });
+  // Dead transfer buffers are collected at 16 MiB, not V8's 64 (the service's peak RSS; see the module).
+  collectArrayBuffers();
   const db = service.connection;
   say(
     `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
