@@ -78,8 +78,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Per-request hooks that never wait are callback hooks: an async one costs a promise per request (#32).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   const db = options.database.db as Kysely<ServiceDatabase>;
   // Every route registered from here on declares who may call it (start-up fails otherwise).
@@ -99,8 +101,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   installProblemHandlers(app);
   acceptEmptyBodies(app);
