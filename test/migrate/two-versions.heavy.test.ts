@@ -69,7 +69,8 @@ describe('two application versions writing at once (rename + int -> bigint on a 
 
     // The old version writes while the expand runs (backfill included).
     const duringStart = Array.from({ length: WRITERS }, (_, w) => writer(w, 'old', Number.MAX_SAFE_INTEGER));
-    const started = await startMigration(db, [migration], { batchSize: 500 });
+    // Unpaced backfill (no yield, no rate bound): the test is about correctness, and the writers hammering the table slow every batch.
+    const started = await startMigration(db, [migration], { batchSize: 500, yieldRatio: 0, maxRowsPerSecond: 0 });
     stop = true;
     await Promise.all(duringStart);
     expect(started.error).toBeUndefined();
