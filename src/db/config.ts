@@ -159,7 +159,7 @@ export interface ServiceConfig {
   readonly rateLimit: number;
   /** `STRATA_METRICS_ACCESS`: who may read /metrics, `admin` (a token with the admin scope, the default) or `public`. */
   readonly metricsAccess: 'admin' | 'public';
-  /** `STRATA_TOKEN_CACHE_MS`: how long a valid API token is remembered, i.e. the longest a revocation made elsewhere takes to hold; 0 reads the token on every request. Default 1000. */
+  /** `STRATA_TOKEN_CACHE_MS`: how long a valid API token is remembered, i.e. the longest a revocation made elsewhere takes to hold; 0 (the default) reads the token on every request. */
   readonly tokenCacheMs: number;
 }
 
@@ -178,6 +178,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     ...(logFormat ? { logFormat } : {}),
     rateLimit: integer(env, 'STRATA_RATE_LIMIT', 0, 1_000_000) ?? 100,
     metricsAccess: choice(env, 'STRATA_METRICS_ACCESS', ['admin', 'public'] as const) ?? 'admin',
-    tokenCacheMs: integer(env, 'STRATA_TOKEN_CACHE_MS', 0, 60_000) ?? 1000,
+    tokenCacheMs: integer(env, 'STRATA_TOKEN_CACHE_MS', 0, 60_000) ?? 0,
   };
 }

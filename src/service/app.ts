@@ -42,7 +42,7 @@ export interface AppOptions {
   readonly rateLimit?: RateLimitOptions | false;
   /** Who may read /metrics; default `STRATA_METRICS_ACCESS` (`admin`). */
   readonly metricsAccess?: 'admin' | 'public';
-  /** How long a valid API token is remembered (ms; 0: read on every request); default `STRATA_TOKEN_CACHE_MS` (1000). */
+  /** How long a valid API token is remembered (ms; 0: read on every request); default `STRATA_TOKEN_CACHE_MS` (0). */
   readonly tokenCacheMs?: number;
 }
 
@@ -86,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const db = options.database.db as Kysely<ServiceDatabase>;
   // Every route registered from here on declares who may call it (start-up fails otherwise).
   // A revocation through this process's admin routes clears the cache: it holds here from the next request on.
-  const tokens = createTokenCache(db, { ttlMs: options.tokenCacheMs ?? settings?.tokenCacheMs ?? 1000 });
+  const tokens = createTokenCache(db, { ttlMs: options.tokenCacheMs ?? settings?.tokenCacheMs ?? 0 });
   installAccess(app, { authorize: bearerAuthorizer(tokens, rateLimit), publicRoutes: isApiReference });
   const onRoute = options.onRoute;
   if (onRoute) {

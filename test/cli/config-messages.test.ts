@@ -31,10 +31,11 @@ function variablesReadBySource(): string[] {
   return [...names].sort();
 }
 
-/** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts, test/support/browser.ts), not by the program. */
+/** Read by the test run only (test/support/global-setup.ts, test/support/soak.ts, test/support/browser.ts, vitest.config.ts), not by the program. */
 const TEST_RUN_ONLY = new Set([
   'STRATA_REQUIRE_MARIADB',
   'STRATA_SOAK',
+  'STRATA_TEST_WORKERS',
   'STRATA_CHROMIUM',
   'STRATA_REQUIRE_BROWSER',
   'STRATA_TEST_PGBOUNCER',

@@ -158,7 +158,7 @@ describe('checkHost', () => {
 
 describe('loadServiceConfig', () => {
   it('defaults: port 3000 on 127.0.0.1, log level info, the log format left to the terminal check', () => {
-    const defaults = { port: 3000, host: '127.0.0.1', logLevel: 'info', rateLimit: 100, metricsAccess: 'admin', tokenCacheMs: 1000 };
+    const defaults = { port: 3000, host: '127.0.0.1', logLevel: 'info', rateLimit: 100, metricsAccess: 'admin', tokenCacheMs: 0 };
     expect(loadServiceConfig({})).toEqual(defaults);
     expect(loadServiceConfig({ HOST: '', LOG_FORMAT: '', STRATA_RATE_LIMIT: '', STRATA_METRICS_ACCESS: '', STRATA_TOKEN_CACHE_MS: '' })).toEqual(defaults);
   });
@@ -171,7 +171,7 @@ describe('loadServiceConfig', () => {
       logFormat: 'json',
       rateLimit: 100,
       metricsAccess: 'admin',
-      tokenCacheMs: 1000,
+      tokenCacheMs: 0,
     });
     expect(loadServiceConfig({ STRATA_TOKEN_CACHE_MS: '0' })).toMatchObject({ tokenCacheMs: 0 });
     expect(loadServiceConfig({ STRATA_TOKEN_CACHE_MS: '60000' })).toMatchObject({ tokenCacheMs: 60_000 });

@@ -289,7 +289,7 @@ describe('rate limit', () => {
   });
 });
 
-describe('#23.5 / #32: a revocation holds at once in the process that made it, within STRATA_TOKEN_CACHE_MS in every other', () => {
+describe('#23.5 / #32: a revocation holds on the next request by default; with STRATA_TOKEN_CACHE_MS, at once in the process that made it, within it in every other', () => {
   const TTL = 300;
   let second: Database;
   let other: FastifyInstance;
@@ -327,6 +327,8 @@ describe('#23.5 / #32: a revocation holds at once in the process that made it, w
     // The principal, revoked outside any service (as the CLI does): every instance refuses its other token once its cache time has passed.
     await revokePrincipal(second.db, p.id);
     expect((await me(uncached, more.token)).statusCode).toBe(401);
+    // The default (STRATA_TOKEN_CACHE_MS unset: no cache) refuses it on the next request (#23.5).
+    expect((await me(app, more.token)).statusCode).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, Math.max(TTL, loadServiceConfig().tokenCacheMs) + 50));
     expect((await me(other, more.token)).statusCode).toBe(401);
     expect((await me(app, more.token)).statusCode).toBe(401);
