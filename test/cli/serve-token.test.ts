@@ -29,7 +29,7 @@ describe('strata serve: the first token', () => {
       first.child.kill('SIGINT');
     }
     const result = await first.exited;
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
     expect(result.stdout).not.toContain(token);
     expect(result.stdout).not.toContain(token.slice(-43));
@@ -43,7 +43,7 @@ describe('strata serve: the first token', () => {
       second.child.kill('SIGINT');
     }
     const again = await second.exited;
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('TOKEN');
   }, 120_000);
 });

@@ -31,9 +31,6 @@ export async function serve(opts: { port?: number; host?: string }): Promise<voi
   // Dead transfer buffers are collected at 16 MiB, not V8's 64 (the service's peak RSS; see the module).
   collectArrayBuffers();
   const db = service.connection;
-  say(
-    `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
-  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -57,6 +54,11 @@ export async function serve(opts: { port?: number; host?: string }): Promise<voi
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The handlers are in place before the line that says the service is up: a signal sent on seeing
+  // it (a supervisor, a test) drains and exits 0 instead of killing the process mid-startup.
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  say(
+    `serving on ${service.url} (database: ${db.source === 'external' ? db.safeUrl : `${db.source} PostgreSQL ${db.database.capabilities.version} at ${config.home}/pg`})`,
+  );
 }
