@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
 import { StrataError } from '../db/index.js';
+import { LineMap } from './line-map.js';
+import type { ReadPool } from './read-pool.js';
 import { withoutBom } from './utf8.js';
 
 /** Whole CSV records, as bytes, with the physical line each record starts on. */
 export interface RawCsvRun {
   readonly data: readonly Buffer[];
-  readonly startLines: readonly number[];
+  /** The physical line each record starts on, as runs of consecutive lines (little garbage per read). */
+  readonly startLines: LineMap;
   /** The chunk is complete after this run (it holds `rows` records, or the input ended). */
   readonly endsChunk: boolean;
   /** The last physical line of the run's last record. */
@@ -22,11 +25,13 @@ export interface RawCsvRun {
  */
 export interface CsvFile {
   readonly kind: 'csv-file';
-  readonly input: Readable;
+  readonly input: Readable | AsyncIterable<Buffer>;
+  /** The pool the input's reads come from (`fileReads`): each read is given back once scanned, and each piece once sent. */
+  readonly pool?: ReadPool;
 }
 
-export function csvFile(input: Readable): CsvFile {
-  return { kind: 'csv-file', input };
+export function csvFile(input: Readable | AsyncIterable<Buffer>, pool?: ReadPool): CsvFile {
+  return pool ? { kind: 'csv-file', input, pool } : { kind: 'csv-file', input };
 }
 
 export function isCsvFile(value: unknown): value is CsvFile {
@@ -147,7 +152,7 @@ class RecordCutter {
   /** The current record's bytes from earlier reads. */
   pending: Buffer[] = [];
   private data: Buffer[] = [];
-  private starts: number[] = [];
+  private starts = new LineMap();
   private inChunk = 0;
 
   constructor(
@@ -193,7 +198,7 @@ class RecordCutter {
           if (runFrom <= i) this.data.push(piece.subarray(runFrom, i + 1));
           runs.push({ data: this.data, startLines: this.starts, endsChunk: true, lastLine: state.line - 1 });
           this.data = [];
-          this.starts = [];
+          this.starts = new LineMap();
           runFrom = i + 1;
         }
       }
@@ -202,11 +207,12 @@ class RecordCutter {
       this.recordStart = state.line;
     }
     if (from > runFrom) this.data.push(piece.subarray(runFrom, from));
-    if (from < length) this.pending.push(piece.subarray(from));
+    // A copy: the read's buffer may be used again (ReadPool) before the record's end arrives.
+    if (from < length) this.pending.push(Buffer.from(piece.subarray(from)));
     if (this.data.length > 0) {
       runs.push({ data: this.data, startLines: this.starts, endsChunk: false, lastLine: state.line - 1 });
       this.data = [];
-      this.starts = [];
+      this.starts = new LineMap();
     }
     return { runs };
   }
@@ -232,6 +238,7 @@ class RecordCutter {
  * marking where a chunk of `rows` records ends. Records on lines `skip` says were loaded before
  * are dropped; the header goes to `onHeader`, which may return a maker of one more field for every
  * record (a generated key, added as the last field). Memory: one read plus one partial record.
+ * A run's pieces lie in the read's buffer: with a pool, its consumer retains them until sent.
  */
 export async function* rawCsvRuns(
   file: CsvFile,
@@ -248,13 +255,15 @@ export async function* rawCsvRuns(
       runs = [...runs, ...rest.runs];
     }
     for (const run of runs) yield run;
+    // Scanned, and every run of it handed over: the read's own reference goes back.
+    file.pool?.release(piece);
   }
   if (cutter.header) {
     if (cutter.state.quoted) throw new StrataError('BULK_SOURCE_INVALID', `CSV line ${cutter.recordStart}: a quoted field is never closed`);
     const rest = Buffer.concat(cutter.pending);
     if (rest.length === 0) throw new StrataError('BULK_SOURCE_INVALID', 'the CSV file is empty (no header row)');
     await onHeader(headerFields(rest.toString('utf8')));
-    yield { data: [], startLines: [], endsChunk: true, lastLine: cutter.state.line - 1 };
+    yield { data: [], startLines: new LineMap(), endsChunk: true, lastLine: cutter.state.line - 1 };
     return;
   }
   yield cutter.end();

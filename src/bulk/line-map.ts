@@ -25,6 +25,26 @@ export class LineMap {
     this.size++;
   }
 
+  /** Adds every line of `other`, in order (a run that continues this map's last one joins it). */
+  append(other: LineMap): void {
+    for (let i = 0; i < other.starts.length; i++) {
+      const start = other.starts[i] ?? 0;
+      const end = other.ends[i] ?? 0;
+      const last = this.ends.length - 1;
+      if (last >= 0 && this.ends[last] === start - 1) this.ends[last] = end;
+      else {
+        this.starts.push(start);
+        this.ends.push(end);
+        this.offsets.push(this.size);
+      }
+      this.size += end - start + 1;
+    }
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (let i = 0; i < this.starts.length; i++) for (let line = this.starts[i] ?? 0; line <= (this.ends[i] ?? -1); line++) yield line;
+  }
+
   get first(): number | undefined {
     return this.starts[0];
   }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { type Database, introspect, type StrataError, type WriteContext } from '../db/index.js';
 import { baseTableOf } from '../softdelete/index.js';
@@ -204,10 +205,10 @@ async function loadCsvFile(run: LoadRun, file: CsvFile): Promise<void> {
   };
   for await (const piece of rawCsvRuns(file, run.options.chunkRows ?? 50_000, skip, onHeader)) {
     if (run.pipeline?.failed) return;
-    if (piece.startLines.length > 0) {
+    if (piece.startLines.size > 0) {
       const chunk = await run.chunk();
-      run.sent += piece.startLines.length;
-      if (chunk.addRaw(piece.data, piece.startLines) && !piece.endsChunk) {
+      run.sent += piece.startLines.size;
+      if (chunk.addRaw(piece.data, piece.startLines, file.pool) && !piece.endsChunk) {
         if (run.mayEndEarly) run.cut(chunk.lines.last ?? piece.lastLine);
         else await run.waitBehind(chunk);
         continue;
@@ -311,7 +312,7 @@ async function load(
     run = new LoadRun(connect, database, table, options, await resumable(database, table, options), raw, key, update);
     if (isCsvFile(input)) {
       if (raw) await loadCsvFile(run, input);
-      else await loadRecords(run, csvSource(input.input));
+      else await loadRecords(run, csvSource(input.input instanceof Readable ? input.input : Readable.from(input.input)));
     } else await loadRecords(run, input);
   } catch (err) {
     if (!run) return { rows: 0, skipped: 0, rejected: 0, rejectedEarlier: 0, chunks: 0, error: failure(err) };

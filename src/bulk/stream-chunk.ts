@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { LineMap } from './line-map.js';
+import type { ReadPool } from './read-pool.js';
 
 const FLUSH_AT = 64 * 1024;
 
@@ -22,6 +23,9 @@ export class StreamingChunk {
   readonly lines = new LineMap();
   private buffer = '';
   private failure: unknown;
+  /** Pieces of pooled reads that COPY has passed to the socket, held until the socket has written them too. */
+  private written: Buffer[] = [];
+  private pool: ReadPool | undefined;
 
   private constructor(
     readonly client: pg.PoolClient,
@@ -59,6 +63,8 @@ export class StreamingChunk {
     await this.client.query('ROLLBACK').catch(() => {
       broken = true;
     });
+    // The server answered after every byte written before: the socket holds none of them.
+    if (!broken) this.recycle();
     this.client.release(broken);
   }
 
@@ -95,14 +101,38 @@ export class StreamingChunk {
 
   /**
    * Sends bytes already in COPY's input format (one input read of a raw CSV file); `lines` are its
-   * records' start lines. True when the server is behind, as for `add`.
+   * records' start lines. True when the server is behind, as for `add`. Pieces of `pool`'s buffers
+   * are retained until the socket has written them (then the buffer may be read into again).
    */
-  addRaw(data: readonly Buffer[], lines: readonly number[]): boolean {
+  addRaw(data: readonly Buffer[], lines: LineMap, pool?: ReadPool): boolean {
     if (this.failure) throw this.failure;
-    for (const line of lines) this.lines.push(line);
+    this.lines.append(lines);
     let more = true;
-    for (const piece of data) more = this.copy.write(piece);
+    for (const piece of data) {
+      if (pool?.retain(piece)) {
+        this.pool = pool;
+        more = this.copy.write(piece, (err) => {
+          if (!err) this.sent(piece);
+        });
+      } else more = this.copy.write(piece);
+    }
     return !more;
+  }
+
+  /**
+   * COPY has given `piece` to the socket. A write the socket could not finish at once keeps
+   * pointing into the buffer (a small one even after the write reported success), so pieces go
+   * back only when the socket has nothing left to write, or when the chunk ends.
+   */
+  private sent(piece: Buffer): void {
+    this.written.push(piece);
+    const socket = (this.client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+    if (socket?.writableLength === 0) this.recycle();
+  }
+
+  private recycle(): void {
+    for (const piece of this.written) this.pool?.release(piece);
+    this.written = [];
   }
 
   /** Ends the COPY and resolves when the server has taken every row (or rejects with its error). */
@@ -111,5 +141,7 @@ export class StreamingChunk {
     this.copy.end(this.buffer);
     this.buffer = '';
     await finished(this.copy);
+    // The server has every row (CommandComplete): nothing of the chunk is left to write.
+    this.recycle();
   }
 }

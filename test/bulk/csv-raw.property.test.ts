@@ -64,7 +64,7 @@ describe('rawCsvRuns: record boundaries found by byte scan (property tests)', ()
           })) {
             body.push(...run.data);
             starts.push(...run.startLines);
-            inChunk += run.startLines.length;
+            inChunk += run.startLines.size;
             // A chunk never holds more than `rows` records.
             expect(inChunk).toBeLessThanOrEqual(rows);
             if (run.endsChunk) inChunk = 0;

@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BulkResult, bulkInsert, bulkUpsert, csvFile, exportRows, ndjsonSource, type SourceRecord } from '../../bulk/index.js';
+import { type BulkResult, bulkInsert, bulkUpsert, csvFile, exportRows, fileReads, ndjsonSource, ReadPool, type SourceRecord } from '../../bulk/index.js';
 import { connect, StrataError } from '../../db/index.js';
 import type { ExportOptions, Format, LoadOptions } from '../commands/bulk.js';
 import { type Progress, startProgress } from '../progress.js';
@@ -65,16 +65,25 @@ export async function load(table: string, file: string, opts: LoadOptions): Prom
       .slice(0, 24);
   const rejects = opts.rejectFile ? await rejectFiles(opts.rejectFile, format === 'csv' ? await firstLine(path) : undefined) : undefined;
   let bytes = 0;
-  // 1 MiB reads: fewer, larger pieces for the record scan and for COPY (memory stays one read plus one record).
-  const input = createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    }),
-  );
-  const source = format === 'csv' ? csvFile(input) : ndjsonSource(input);
+  const counted = (n: number) => {
+    bytes += n;
+  };
+  // 1 MiB reads: fewer, larger pieces for the record scan and for COPY. A CSV file's go into buffers
+  // used again once sent, so memory stays flat however large the file (docs/bulk.md#memory).
+  const pool = new ReadPool(1 << 20);
+  const source =
+    format === 'csv'
+      ? csvFile(fileReads(path, pool, counted), pool)
+      : ndjsonSource(
+          createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
+            new Transform({
+              transform(chunk: Buffer, _enc, done) {
+                counted(chunk.length);
+                done(null, chunk);
+              },
+            }),
+          ),
+        );
   const progress = startProgress(`loading ${table}`, info.size);
   const conn = await connect();
   let result: BulkResult;
