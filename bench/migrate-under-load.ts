@@ -31,7 +31,8 @@ const TABLE = 'mu_items';
 /** Acceptance 4's sync trigger cost: a table of its own, rename plus int -> bigint, rounds with the trigger enabled and disabled. */
 const SYNC_TABLE = 'mu_sync';
 const SYNC_ROWS = sized(100_000, 5_000);
-const SYNC_ROUNDS = sized(6, 1); // each round: one stretch with the trigger and one without, the order alternating
+/** Each round: one stretch with the trigger and one without, the order alternating. STRATA_BENCH_SYNC_ROUNDS=0 skips them (development runs of the expand alone). */
+const SYNC_ROUNDS = knob('STRATA_BENCH_SYNC_ROUNDS') ?? sized(6, 1);
 const SYNC_ROUND_S = sized(5, 1);
 
 const statsOf = (picked: readonly Sample[]) => {
@@ -96,7 +97,8 @@ export default async function bench(): Promise<void> {
   await sql.raw(`CREATE DATABASE ${name}`).execute(root.db);
   const url = new URL(server.url);
   url.pathname = `/${name}`;
-  const target = { url: url.toString(), label: server.label };
+  const { rows: version } = await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(root.db);
+  const target = { url: url.toString(), label: `${server.label}, PostgreSQL ${version[0]?.v ?? '?'}` };
   const admin = await openPostgres(target.url, { max: 4 });
   const db = admin.db;
   const clients: pg.Client[] = [];
@@ -239,34 +241,36 @@ export default async function bench(): Promise<void> {
       name: '0000_mu_sync',
       migration: defineMigration({ operations: [{ op: 'alter_column', table: SYNC_TABLE, column: 'qty', type: 'bigint', rename: 'amount' }] }),
     };
-    await runner.run('start', syncMigration, { lockTimeoutMs: LOCK_TIMEOUT_MS }, () => undefined);
-    const { rows: syncTriggers } = await sql<{ name: string }>`
-      SELECT tgname AS name FROM pg_trigger WHERE tgrelid = ${SYNC_TABLE}::regclass AND tgname LIKE '\_strata\_sync%'`.execute(db);
-    const syncTrigger = syncTriggers[0]?.name;
-    if (!syncTrigger) throw new Error(`no sync trigger on ${SYNC_TABLE} after start`);
     const syncRounds: { with: number[]; without: number[] } = { with: [], without: [] };
     const syncP50: { with: number[]; without: number[] } = { with: [], without: [] };
-    table = SYNC_TABLE;
-    for (let r = -1; r < SYNC_ROUNDS; r++) {
-      for (const enabled of r % 2 === 0 ? [true, false] : [false, true]) {
-        phase = 'sync trigger: toggling';
-        await sql.raw(`ALTER TABLE ${SYNC_TABLE} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${syncTrigger}`).execute(db);
-        await sleep(200); // requests scheduled before the toggle finish first
-        const label = `sync trigger round ${r} ${enabled ? 'with' : 'without'}`;
-        phase = label;
-        await sleep(SYNC_ROUND_S * 1000);
-        if (r < 0) continue; // the warm-up round is not counted
-        const writes = statsOf(samples.filter((x) => x.phase === label && x.kind !== 'select'));
-        syncRounds[enabled ? 'with' : 'without'].push(writes.p99);
-        syncP50[enabled ? 'with' : 'without'].push(writes.p50);
+    if (SYNC_ROUNDS > 0) {
+      await runner.run('start', syncMigration, { lockTimeoutMs: LOCK_TIMEOUT_MS }, () => undefined);
+      const { rows: syncTriggers } = await sql<{ name: string }>`
+      SELECT tgname AS name FROM pg_trigger WHERE tgrelid = ${SYNC_TABLE}::regclass AND tgname LIKE '\_strata\_sync%'`.execute(db);
+      const syncTrigger = syncTriggers[0]?.name;
+      if (!syncTrigger) throw new Error(`no sync trigger on ${SYNC_TABLE} after start`);
+      table = SYNC_TABLE;
+      for (let r = -1; r < SYNC_ROUNDS; r++) {
+        for (const enabled of r % 2 === 0 ? [true, false] : [false, true]) {
+          phase = 'sync trigger: toggling';
+          await sql.raw(`ALTER TABLE ${SYNC_TABLE} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${syncTrigger}`).execute(db);
+          await sleep(200); // requests scheduled before the toggle finish first
+          const label = `sync trigger round ${r} ${enabled ? 'with' : 'without'}`;
+          phase = label;
+          await sleep(SYNC_ROUND_S * 1000);
+          if (r < 0) continue; // the warm-up round is not counted
+          const writes = statsOf(samples.filter((x) => x.phase === label && x.kind !== 'select'));
+          syncRounds[enabled ? 'with' : 'without'].push(writes.p99);
+          syncP50[enabled ? 'with' : 'without'].push(writes.p50);
+        }
       }
+      phase = 'sync trigger: rollback';
+      table = TABLE;
+      await sleep(200);
+      await sql.raw(`ALTER TABLE ${SYNC_TABLE} ENABLE TRIGGER ${syncTrigger}`).execute(db);
+      await runner.run('rollback', syncMigration, { lockTimeoutMs: LOCK_TIMEOUT_MS }, () => undefined);
+      await sleep(1000);
     }
-    phase = 'sync trigger: rollback';
-    table = TABLE;
-    await sleep(200);
-    await sql.raw(`ALTER TABLE ${SYNC_TABLE} ENABLE TRIGGER ${syncTrigger}`).execute(db);
-    await runner.run('rollback', syncMigration, { lockTimeoutMs: LOCK_TIMEOUT_MS }, () => undefined);
-    await sleep(1000);
 
     await timedPhase('baseline (no migration)', () => sleep(BASELINE_S * 1000));
 
@@ -442,7 +446,8 @@ export default async function bench(): Promise<void> {
     const control = stats('NEGATIVE CONTROL: naive ALTER TYPE, CREATE INDEX, ADD CONSTRAINT');
     const migrationFailures = failures.filter((f) => !f.startsWith('NEGATIVE'));
     await publish({
-      name: 'migrate-under-load',
+      // DATABASE_URL (PostgreSQL 15 here): migrate-under-load; without it the embedded PostgreSQL 18: migrate-under-load-embedded.
+      name: process.env.DATABASE_URL ? 'migrate-under-load' : 'migrate-under-load-embedded',
       title: `Migrations: request latency while a ${ROWS.toLocaleString('en-US')}-row table is migrated (expand / contract) vs baseline, and the naive negative control`,
       database: target.label,
       columns: Object.keys(rows[0] ?? {}),

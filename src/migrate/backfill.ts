@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { introspect, quoteIdent as q } from '../db/index.js';
-import { type LockPolicy, lockedTransaction, retryOnLockTimeout } from './locks.js';
+import { type LockPolicy, retryOnLockTimeout } from './locks.js';
 import { MIGRATION_BACKFILL_ROWS } from './metrics.js';
 import { BACKFILL_SETTING } from './names.js';
 import type { Step } from './steps.js';
@@ -13,8 +13,8 @@ export interface BackfillOptions {
   readonly throttleMs: number;
   /**
    * After a batch that took t ms, pause at least `yieldRatio` × t: the backfill takes at most
-   * 1 / (1 + yieldRatio) of the time, and when the server is busy (batches slow down) it pauses
-   * longer by itself; default 1. 0: no such pause.
+   * 1 / (1 + yieldRatio) of the time (2/3 at the default 0.5), and when the server is busy (batches
+   * slow down) it pauses longer by itself. 0: no such pause.
    */
   readonly yieldRatio: number;
   /** Upper bound on rows per second (paces WAL and I/O, for replicas and backups too); default 30 000. 0: none. */
@@ -22,7 +22,7 @@ export interface BackfillOptions {
   readonly onProgress?: (progress: BackfillProgress) => void;
 }
 
-export const DEFAULT_BACKFILL = { batchSize: 1000, throttleMs: 0, yieldRatio: 1, maxRowsPerSecond: 30_000 } as const;
+export const DEFAULT_BACKFILL = { batchSize: 1000, throttleMs: 0, yieldRatio: 0.5, maxRowsPerSecond: 30_000 } as const;
 
 /** The pause after a batch of `rows` rows that took `ms` ms. */
 export function backfillPause(options: Omit<BackfillOptions, 'onProgress'>, rows: number, ms: number): number {
@@ -72,37 +72,50 @@ export async function runBackfill<DB>(
   let done = Number(saved[0]?.rows ?? 0);
   let written = 0;
   const after = (cp: string | null) => (cp === null ? sql`true` : sql`${sql.raw(key)} > CAST(${cp} AS ${sql.raw(keyType)})`);
-  for (;;) {
-    const began = performance.now();
-    const batch = await retryOnLockTimeout(db, step.description, [table], policy, 'start', () =>
-      lockedTransaction(db, policy, false, async (trx) => {
-        // The batch's commit does not wait for its WAL to reach disk: a crash can lose the last
-        // batches, but each with its checkpoint (same transaction), so the rerun redoes them. An
-        // application commit that follows flushes the WAL before it anyway.
-        await sql`SELECT set_config(${BACKFILL_SETTING}, ${backfilled}, true), set_config('synchronous_commit', 'off', true)`.execute(trx);
-        const { rows } = await sql<{ hi: string | null; n: string }>`
-          SELECT k::text AS hi, count(*) OVER () AS n FROM (
-            SELECT ${sql.raw(key)} AS k FROM ${sql.raw(table)} WHERE ${after(checkpoint)} ORDER BY ${sql.raw(key)} LIMIT ${options.batchSize}) b
-           ORDER BY k DESC LIMIT 1`.execute(trx);
-        const hi = rows[0]?.hi ?? null;
-        if (hi === null) return undefined;
-        const result = await sql`
-          UPDATE ${sql.raw(table)} SET ${sql.raw(set)}
-           WHERE ${after(checkpoint)} AND ${sql.raw(key)} <= CAST(${hi} AS ${sql.raw(keyType)}) AND (${sql.raw(differs)})`.execute(trx);
-        const n = Number(rows[0]?.n ?? 0);
-        await sql`
-          INSERT INTO ${sql.raw(STEPS)} (name, phase, step, checkpoint, rows) VALUES (${name}, 'start', ${index}, ${hi}, ${n})
-          ON CONFLICT (name, phase, step) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, rows = ${sql.raw(STEPS)}.rows + EXCLUDED.rows`.execute(trx);
-        return { hi, visited: n, written: Number(result.numAffectedRows ?? 0n) };
-      }),
-    );
-    if (!batch) break;
-    checkpoint = batch.hi;
-    done += batch.visited;
-    written += batch.written;
-    MIGRATION_BACKFILL_ROWS.record({ table: step.table }, batch.written);
-    options.onProgress?.({ table: step.table, done, total: Math.max(total, done), written });
-    const pause = backfillPause(options, batch.visited, performance.now() - began);
-    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+  // Each batch is one statement in its own (implicit) transaction: one round trip, its row locks held
+  // for that statement only. The session's settings, for the backfill's duration: lock_timeout and
+  // statement_timeout per statement; `strata.backfill` (sync triggers stand aside, history records no
+  // version); synchronous_commit off: a batch's commit does not wait for its WAL to reach disk. A crash
+  // can lose the last batches, but each with its checkpoint (same statement), so the rerun redoes them;
+  // an application commit that follows flushes the WAL before it anyway.
+  const { rows: previous } = await sql<{ lock: string; statement: string; sync: string; backfill: string }>`
+    SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement,
+           current_setting('synchronous_commit') AS sync, coalesce(current_setting(${BACKFILL_SETTING}, true), '') AS backfill`.execute(db);
+  const settings = (lock: string, statement: string, sync: string, backfill: string) =>
+    sql`SELECT set_config('lock_timeout', ${lock}, false), set_config('statement_timeout', ${statement}, false),
+               set_config('synchronous_commit', ${sync}, false), set_config(${BACKFILL_SETTING}, ${backfill}, false)`.execute(db);
+  await settings(`${policy.lockTimeoutMs}ms`, `${policy.statementTimeoutMs}ms`, 'off', backfilled);
+  try {
+    for (;;) {
+      const began = performance.now();
+      const batch = await retryOnLockTimeout(db, step.description, [table], policy, 'start', async () => {
+        const { rows } = await sql<{ hi: string; n: string; written: string }>`
+          WITH batch AS (
+                 SELECT k, count(*) OVER () AS n FROM (
+                   SELECT ${sql.raw(key)} AS k FROM ${sql.raw(table)} WHERE ${after(checkpoint)} ORDER BY ${sql.raw(key)} LIMIT ${options.batchSize}) b
+                  ORDER BY k DESC LIMIT 1),
+               filled AS (
+                 UPDATE ${sql.raw(table)} SET ${sql.raw(set)}
+                  WHERE ${after(checkpoint)} AND ${sql.raw(key)} <= (SELECT k FROM batch) AND (${sql.raw(differs)})
+                  RETURNING 1),
+               saved AS (
+                 INSERT INTO ${sql.raw(STEPS)} (name, phase, step, checkpoint, rows) SELECT ${name}, 'start', ${index}, k::text, n FROM batch
+                 ON CONFLICT (name, phase, step) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, rows = ${sql.raw(STEPS)}.rows + EXCLUDED.rows)
+          SELECT k::text AS hi, n, (SELECT count(*) FROM filled) AS written FROM batch`.execute(db);
+        const row = rows[0];
+        return row ? { hi: row.hi, visited: Number(row.n), written: Number(row.written) } : undefined;
+      });
+      if (!batch) break;
+      checkpoint = batch.hi;
+      done += batch.visited;
+      written += batch.written;
+      MIGRATION_BACKFILL_ROWS.record({ table: step.table }, batch.written);
+      options.onProgress?.({ table: step.table, done, total: Math.max(total, done), written });
+      const pause = backfillPause(options, batch.visited, performance.now() - began);
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  } finally {
+    const was = previous[0];
+    if (was) await settings(was.lock, was.statement, was.sync, was.backfill);
   }
 }

@@ -5,9 +5,9 @@ describe('backfill pacing (the pause after a batch)', () => {
   const options = { ...DEFAULT_BACKFILL };
 
   it('yields as long as the batch took times the ratio, so a slower (busier) server gets longer pauses', () => {
-    expect(backfillPause({ ...options, maxRowsPerSecond: 0 }, 1000, 20)).toBe(20);
-    expect(backfillPause({ ...options, maxRowsPerSecond: 0 }, 1000, 200)).toBe(200);
-    expect(backfillPause({ ...options, maxRowsPerSecond: 0, yieldRatio: 0.5 }, 1000, 200)).toBe(100);
+    expect(backfillPause({ ...options, maxRowsPerSecond: 0 }, 1000, 20)).toBe(10);
+    expect(backfillPause({ ...options, maxRowsPerSecond: 0 }, 1000, 200)).toBe(100);
+    expect(backfillPause({ ...options, maxRowsPerSecond: 0, yieldRatio: 1 }, 1000, 200)).toBe(200);
   });
 
   it('keeps under the rate bound: 1,000 rows at 30,000 rows/s are 33.3 ms a batch, pause included', () => {

@@ -6,6 +6,7 @@ import {
   defineMigration,
   migrationStatus,
   type NamedMigration,
+  planMigration,
   rollbackMigration,
   startMigration,
   versionSchema,
@@ -127,5 +128,44 @@ describe('rollback', () => {
     expect((await startMigration(pg.database.db, [migration])).error).toBeUndefined();
     expect((await completeMigration(pg.database.db, [migration])).error).toBeUndefined();
     expect(await rows(`SELECT count(*)::int AS n FROM ${table} WHERE sku IS NOT NULL AND quantity IS NOT NULL`)).toEqual([{ n: 501 }]);
+  });
+});
+
+describe('a column with a foreign key filled by the backfill', () => {
+  const pg = usePostgres();
+  const rows = async (text: string) => (await sql.raw<Record<string, unknown>>(text).execute(pg.database.db)).rows;
+  it('gets its key (NOT VALID) after the backfill, validated, enforced for both versions, kept by complete', async () => {
+    await sql.raw('CREATE TABLE fk_groups (id integer PRIMARY KEY)').execute(pg.database.db);
+    await sql.raw('INSERT INTO fk_groups SELECT generate_series(1, 10)').execute(pg.database.db);
+    await sql.raw('CREATE TABLE fk_items (id bigint PRIMARY KEY, qty integer NOT NULL)').execute(pg.database.db);
+    await sql.raw('INSERT INTO fk_items SELECT g, g FROM generate_series(1, 300) g').execute(pg.database.db);
+    const declared = defineMigration({
+      operations: [
+        {
+          op: 'add_column',
+          table: 'fk_items',
+          column: { name: 'group_id', type: 'integer', references: { table: 'fk_groups', column: 'id' } },
+          up: '(qty % 10) + 1',
+        },
+      ],
+    });
+    const migration: NamedMigration = { name: '0001_fk', migration: declared };
+    // Without the key on the column while the backfill runs, no row of it runs the key's check.
+    const plan = await planMigration(pg.database.db, migration.name, declared);
+    const at = (pattern: RegExp) => plan.start.findIndex((s) => pattern.test(s.description));
+    expect(at(/^backfill fk_items$/)).toBeGreaterThan(-1);
+    expect(at(/^foreign key on fk_items\.group_id/)).toBeGreaterThan(at(/^backfill fk_items$/));
+    expect(at(/^validate foreign key on fk_items\.group_id/)).toBeGreaterThan(at(/^foreign key on fk_items\.group_id/));
+    expect((await startMigration(pg.database.db, [migration])).error).toBeUndefined();
+    expect(await rows(`SELECT convalidated FROM pg_constraint WHERE conrelid = 'fk_items'::regclass AND contype = 'f'`)).toEqual([{ convalidated: true }]);
+    expect(await rows('SELECT count(*)::int AS n FROM fk_items WHERE group_id = (qty % 10) + 1')).toEqual([{ n: 300 }]);
+    const v = versionSchema('public', migration.name);
+    await expect(sql.raw(`INSERT INTO "${v}".fk_items (id, qty, group_id) VALUES (1001, 1, 99)`).execute(pg.database.db)).rejects.toMatchObject({
+      code: 'FOREIGN_KEY_VIOLATION',
+    });
+    await sql.raw('INSERT INTO fk_items (id, qty) VALUES (1002, 4)').execute(pg.database.db);
+    expect(await rows('SELECT group_id FROM fk_items WHERE id = 1002')).toEqual([{ group_id: 5 }]);
+    expect((await completeMigration(pg.database.db, [migration])).error).toBeUndefined();
+    await expect(sql.raw('UPDATE fk_items SET group_id = 99 WHERE id = 1').execute(pg.database.db)).rejects.toMatchObject({ code: 'FOREIGN_KEY_VIOLATION' });
   });
 });

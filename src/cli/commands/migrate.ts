@@ -21,7 +21,7 @@ function runOptions(cmd: Command): Command {
     .option('--lock-timeout <ms>', 'lock_timeout of every statement', parsePositive, 1000)
     .option('--batch-size <rows>', 'rows per backfill batch', parsePositive, 1000)
     .option('--throttle <ms>', 'fixed pause between backfill batches', parseNonNegative, 0)
-    .option('--yield <ratio>', 'after a backfill batch that took t ms, pause ratio x t (the application keeps the rest)', parseNonNegativeNumber, 1)
+    .option('--yield <ratio>', 'after a backfill batch that took t ms, pause ratio x t (the application keeps the rest)', parseNonNegativeNumber, 0.5)
     .option('--max-rate <rows/s>', 'upper bound on backfill rows per second (0: none)', parseNonNegative, 30000)
     .option('--no-wait', 'exit at once when another runner holds the migration lock');
 }
