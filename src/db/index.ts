@@ -47,6 +47,7 @@ export { openDatabase } from './open.js';
 export { strataVersion } from './package-version.js';
 export { freePort, isPortFree, listenProblem } from './ports.js';
 export { openPostgres } from './postgres.js';
+export { preparedStatement } from './prepared.js';
 export { quoteIdent, quoteQualified } from './quote.js';
 export { behindPooler, sessionRequired } from './session.js';
 export { RETRYABLE_CODES, type RetryInfo, type TransactionOptions, withTransaction } from './transaction.js';

@@ -6,6 +6,7 @@ import { type Database, databaseHandle } from './database.js';
 import type { ErrorPhase, StrataError } from './errors.js';
 import { rememberCapabilities } from './introspect/index.js';
 import { postgresVersion } from './introspect/postgres.js';
+import { applyPreparedStatements } from './prepared.js';
 import { detectPooler, rememberPooler } from './session.js';
 import { applyStatementTimeout } from './statement-timeout.js';
 import { translatePostgresError } from './translate-postgres.js';
@@ -53,6 +54,7 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
     if (settings.statementTimeoutMs > 0) applyStatementTimeout(client, settings.statementTimeoutMs, () => !direct);
+    applyPreparedStatements(client, () => direct);
   });
   const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
   const db = new Kysely<DB>({ dialect });

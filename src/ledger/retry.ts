@@ -13,7 +13,12 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
-/** Why an attempt may be retried as a whole (the database rolled it back, or the connection is gone and the id makes a repeat safe). */
+/**
+ * Why an attempt may be retried as a whole: the database rolled it back, the connection is gone
+ * and the id makes a repeat safe, or the server refused the connection the attempt needed
+ * (TOO_MANY_CONNECTIONS: nothing was sent, so a repeat is always safe; a burst above the server's
+ * max_connections usually passes within the backoff).
+ */
 function retryReason(err: unknown): string | undefined {
   if (err instanceof VersionConflict) return 'version_conflict';
   if (!isStrataError(err)) return undefined;
@@ -21,6 +26,7 @@ function retryReason(err: unknown): string | undefined {
     case 'DEADLOCK':
     case 'SERIALIZATION_FAILURE':
     case 'CONNECTION_LOST':
+    case 'TOO_MANY_CONNECTIONS':
       return err.code.toLowerCase();
     case 'LOCK_TIMEOUT':
     case 'STATEMENT_TIMEOUT':
@@ -42,8 +48,9 @@ export function joinedTransaction(db: Kysely<unknown>): Trx | undefined {
 
 /**
  * Runs `fn` until it succeeds, retrying what the database rolled back (deadlock, serialization
- * failure, lock timeout, a version conflict) and a lost connection, with jittered exponential
- * backoff. When the attempts run out: the lost connection's own error, else LEDGER_CONTENTION.
+ * failure, lock timeout, a version conflict), a lost connection and a connection the server refused
+ * (TOO_MANY_CONNECTIONS), with jittered exponential backoff. When the attempts run out: the lost or
+ * refused connection's own error (503, not a matter of contention on accounts), else LEDGER_CONTENTION.
  */
 export async function withRetries<T>(strategy: string, what: string, options: RetryOptions, fn: () => Promise<T>): Promise<T> {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
@@ -54,7 +61,7 @@ export async function withRetries<T>(strategy: string, what: string, options: Re
       const reason = retryReason(err);
       if (reason === undefined) throw err;
       if (n >= maxAttempts) {
-        if (reason === 'connection_lost') throw err;
+        if (reason === 'connection_lost' || reason === 'too_many_connections') throw err;
         throw new StrataError('LEDGER_CONTENTION', `${what} gave up after ${n} attempts (last: ${reason})`, { attempts: n }, { cause: err });
       }
       TRANSFER_RETRIES.record({ strategy, reason }, 1);

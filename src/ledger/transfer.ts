@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { ensureStrataSchema, isStrataError, StrataError, withTransaction } from '../db/index.js';
+import { ensureStrataSchema, isStrataError, preparedStatement, StrataError, withTransaction } from '../db/index.js';
 import { type PrincipalContext, setPrincipalContext } from '../principals/index.js';
 import { TRANSFER_DURATION, TRANSFERS } from './metrics.js';
 import { joinedTransaction, type RetryOptions, withRetries } from './retry.js';
@@ -61,8 +61,11 @@ export function resultOf(request: TransferRequest, row: FunctionRow, id: string 
   };
 }
 
+/** The call of the database function, a named prepared statement on a direct connection (parsed and planned once per connection). */
+const PREPARED_CALL = sql.raw(preparedStatement('ledger_transfer_function'));
+
 async function viaFunction(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
-  const { rows } = await sql<FunctionRow>`/* strata:op=ledger_transfer_function */
+  const { rows } = await sql<FunctionRow>`${PREPARED_CALL}
     SELECT * FROM strata.ledger_transfer(${request.id}::uuid, ${request.debitAccountId}::uuid, ${request.creditAccountId}::uuid, ${request.amount}::bigint,
       ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::uuid, ${settings.lockTimeout}::text)`.execute(
     db,

@@ -15,8 +15,8 @@ describe.each(TRANSFER_STRATEGIES)('strategy %s: the connection is lost at COMMI
   let db: Kysely<unknown>;
   let from: string;
   let to: string;
-  // The function strategy commits in the statement that calls it (autocommit); the others at COMMIT.
-  const commit = strategy === 'function' ? /ledger_transfer\(/ : /^Q[\s\S]{4}commit\0/i;
+  // The function strategy commits in the statement that calls it (autocommit; a named prepared statement: its Parse carries the text, each Bind the name strata_ledger_transfer_function); the others at COMMIT.
+  const commit = strategy === 'function' ? /ledger_transfer/ : /^Q[\s\S]{4}commit\0/i;
   beforeAll(async () => {
     db = pg.database.db;
     proxy = await startLossyProxy(pg.url);

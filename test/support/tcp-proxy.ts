@@ -10,6 +10,10 @@ export interface LossyProxy {
    * (an ambiguous commit: the server committed, the client saw the connection drop).
    */
   loseNextReplyTo(pattern: RegExp): void;
+  /** Answers the next `count` new connections' startup as a full server does (FATAL 53300, too many clients) and closes them. */
+  refuseNextConnections(count: number): void;
+  /** How many connections were refused so far. */
+  readonly refused: number;
   /** How many replies were lost so far. */
   readonly lost: number;
   close(): Promise<void>;
@@ -22,12 +26,33 @@ export interface LossyProxy {
  * const proxy = await startLossyProxy(pg.url);
  * proxy.loseNextReplyTo(/^commit/i);
  */
+/** The ErrorResponse PostgreSQL sends to a startup message when max_connections is reached. */
+function tooManyClients(): Buffer {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C53300\0Msorry, too many clients already\0\0', 'latin1');
+  const head = Buffer.alloc(5);
+  head.write('E', 0, 'latin1');
+  head.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
+}
+
 export async function startLossyProxy(targetUrl: string): Promise<LossyProxy> {
   const target = new URL(targetUrl);
   let armed: RegExp | undefined;
   let lost = 0;
+  let toRefuse = 0;
+  let refused = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    if (toRefuse > 0) {
+      toRefuse--;
+      sockets.add(client);
+      client.once('data', () => {
+        refused++;
+        client.end(tooManyClients());
+      });
+      client.on('error', () => client.destroy());
+      return;
+    }
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
     let swallowing = false;
@@ -62,6 +87,12 @@ export async function startLossyProxy(targetUrl: string): Promise<LossyProxy> {
     url: url.toString(),
     loseNextReplyTo(pattern) {
       armed = pattern;
+    },
+    refuseNextConnections(count) {
+      toRefuse = count;
+    },
+    get refused() {
+      return refused;
     },
     get lost() {
       return lost;
