@@ -178,7 +178,6 @@ export async function runBank(db: Db, admin: Db, bank: Bank, options: BankOption
   const deadlocksBefore = await deadlocksOf(admin);
   const started = performance.now();
   const end = started + options.durationMs;
-  let restarting: Promise<void> | undefined;
 
   const record = (group: readonly TransferRequest[], what: keyof Outcome) => {
     for (const r of group) (outcomes.get(r.id) as Outcome)[what] = true;
@@ -219,7 +218,6 @@ export async function runBank(db: Db, admin: Db, bank: Bank, options: BankOption
 
   const worker = async () => {
     while (performance.now() < end) {
-      if (restarting) await restarting;
       const group = Array.from({ length: batchSize }, () => request(bank, options));
       for (const r of group) {
         requests.set(r.id, r);
@@ -234,12 +232,12 @@ export async function runBank(db: Db, admin: Db, bank: Bank, options: BankOption
   const restartTimer = faults.restart
     ? sleep(options.durationMs / 2).then(async () => {
         const startedMs = performance.now() - started;
-        restarting = (faults.restart as () => Promise<void>)();
-        const error = await restarting.then(
+        // The workers keep sending meanwhile: a transfer in flight when the server goes down, or sent
+        // while it is down or starting, fails as CONNECTION_LOST/FAILED and is resent with its id.
+        const error = await (faults.restart as () => Promise<void>)().then(
           () => undefined,
           (err: unknown) => (err instanceof Error ? err.message : String(err)),
         );
-        restarting = undefined;
         restart = { startedMs, endedMs: performance.now() - started, ...(error === undefined ? {} : { error }) };
       })
     : undefined;

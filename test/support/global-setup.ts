@@ -61,20 +61,59 @@ export default async function setup(project: TestProject): Promise<() => Promise
     say(`using DATABASE_URL for PostgreSQL tests`);
     return behindPooler(process.env.DATABASE_URL);
   }
-  const home = await mkdtemp(join(tmpdir(), 'strata-test-'));
-  await chmod(home, 0o755);
-  const server = new EmbeddedServer({
-    home,
-    database: 'postgres',
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-    notice: say,
-  });
-  const started = await server.start('process');
-  say(`started a throwaway embedded PostgreSQL on port ${started.port}`);
+  const started = await sharedEmbedded();
   const stopPooler = await behindPooler(started.url);
   return async () => {
     await stopPooler();
-    await server.stop();
-    await rm(home, { recursive: true, force: true });
+    await started.release();
   };
+}
+
+interface SharedServer {
+  readonly url: string;
+  release(): Promise<void>;
+}
+
+const shared = globalThis as { strataTestServer?: undefined | { users: number; ready: Promise<{ url: string; stop: () => Promise<void> }> } };
+
+/**
+ * Vitest runs the global setup once for the root and once per project: the run's projects share one
+ * throwaway embedded server (started by the first, stopped by the last teardown), not one each.
+ * Its max_connections is 400: the run's own server lets the heavy files (dozens of connections
+ * each) run beside the ordinary ones (vitest.config.ts).
+ */
+function sharedEmbedded(): Promise<SharedServer> {
+  shared.strataTestServer ??= {
+    users: 0,
+    ready: (async () => {
+      const home = await mkdtemp(join(tmpdir(), 'strata-test-'));
+      await chmod(home, 0o755);
+      const server = new EmbeddedServer({
+        home,
+        database: 'postgres',
+        settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '400' },
+        notice: say,
+      });
+      const started = await server.start('process');
+      say(`started a throwaway embedded PostgreSQL on port ${started.port}`);
+      return {
+        url: started.url,
+        stop: async () => {
+          await server.stop();
+          await rm(home, { recursive: true, force: true });
+        },
+      };
+    })(),
+  };
+  const entry = shared.strataTestServer;
+  entry.users += 1;
+  return entry.ready.then(({ url, stop }) => ({
+    url,
+    release: async () => {
+      entry.users -= 1;
+      if (entry.users > 0) return;
+      shared.strataTestServer = undefined;
+      await stop();
+    },
+  }));
 }
