@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -105,18 +106,12 @@ export async function compareCommands(ctx: CommandsContext): Promise<void> {
     (d: Dataset, ...extra: string[]) =>
     (): [string, string[]] => [process.execPath, [bin, 'load', d.table, d.file, ...extra]];
 
-  const s = await measureRounds(ROUNDS, {
-    psql: loadWith(datasets.eight, psql(datasets.eight)),
-    strata: loadWith(datasets.eight, strata(datasets.eight)),
-    strata1: loadWith(datasets.eight, strata(datasets.eight, '--parallel', '1')),
-    strata3: loadWith(datasets.eight, strata(datasets.eight, '--parallel', '3')),
-    psqlHostile: loadWith(datasets.hostile, psql(datasets.hostile)),
-    strataHostile: loadWith(datasets.hostile, strata(datasets.hostile)),
-  });
-  const identical = (d: Dataset) => (sums.get(d.table)?.size ?? 0) === 1;
-
   // Start-up: node alone, strata --help, strata load --help, alternating, median of STARTS runs each.
+  // Before the loads, with the server idle: after them it is still writing out the last load's
+  // rows (checkpoint, autovacuum), which on 2 cores slowed every start, Node's own included.
+  await sql`CHECKPOINT`.execute(ctx.db).catch(() => undefined);
   const starts = { node: [] as number[], help: [] as number[], loadHelp: [] as number[] };
+  const startLoad = loadavg()[0] ?? 0;
   for (let i = -1; i < STARTS; i++) {
     const node = await timed(process.execPath, ['-e', '0']);
     const help = await timed(process.execPath, [bin, '--help']);
@@ -126,6 +121,16 @@ export async function compareCommands(ctx: CommandsContext): Promise<void> {
     starts.help.push(help);
     starts.loadHelp.push(loadHelp);
   }
+
+  const s = await measureRounds(ROUNDS, {
+    psql: loadWith(datasets.eight, psql(datasets.eight)),
+    strata: loadWith(datasets.eight, strata(datasets.eight)),
+    strata1: loadWith(datasets.eight, strata(datasets.eight, '--parallel', '1')),
+    strata3: loadWith(datasets.eight, strata(datasets.eight, '--parallel', '3')),
+    psqlHostile: loadWith(datasets.hostile, psql(datasets.hostile)),
+    strataHostile: loadWith(datasets.hostile, strata(datasets.hostile)),
+  });
+  const identical = (d: Dataset) => (sums.get(d.table)?.size ?? 0) === 1;
 
   // Peak RSS of whole `strata load` commands, 1M and 5M rows (untimed runs, RSS read at exit).
   const rssOf = async (rows: number) => {
@@ -193,7 +198,7 @@ export async function compareCommands(ctx: CommandsContext): Promise<void> {
       `psql: \`psql -X -q -v ON_ERROR_STOP=1 -d <url> -c "\\copy <table> (<columns>) FROM '<file>' WITH (FORMAT csv, HEADER true)"\` (Debian's psql). strata: \`node bin/strata.js load <table> <file>\` with DATABASE_URL, compiled (dist/ built first, as npm install does).`,
       "Rows identical: after every run, the table's row count and, per column, the non-null count and the sum of hashtextextended(column::text) must equal those of every other run of the same file, psql's included.",
       `8-column table: ${EIGHT_COLUMNS.join(', ')} (text, bigint, int, text[], timestamptz, jsonb) plus a bigserial key and a unique SKU index. Hostile table: 20 columns (bench/lib/hostile-csv.ts): quoted fields with commas, quotes, LF and CRLF inside, empty strings beside NULLs, multi-byte text, 1-3 KB text on every 10th row, a literal \\N and backslashes, tabs, numeric, timestamptz, date, uuid, jsonb, text[], boolean, double; bigint primary key.`,
-      `Start-up: ${STARTS} runs of each after one warm-up, alternating; wall time of the whole process.`,
+      `Start-up: ${STARTS} runs of each after one warm-up, alternating; wall time of the whole process; measured before the load rounds, after a CHECKPOINT, so the database server is idle (Node's own start is measured the same way); the machine's 1-minute load average as it began: ${startLoad.toFixed(1)} (2 cores).`,
       'Peak RSS: one untimed run each, read at exit by a preloaded module (bench/lib/peak-rss.mjs).',
       '--parallel 4 is no longer run (it measured 0.87x psql, below 2 and 3 connections, in the 2026-12-01 09:14 run on this 2-core machine); the rounds are shorter without it.',
       ...(QUICK ? ['STRATA_BENCH_QUICK: small sizes, figures mean nothing.'] : []),
