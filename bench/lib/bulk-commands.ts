@@ -158,10 +158,11 @@ export async function compareCommands(ctx: CommandsContext): Promise<void> {
   const help = median(starts.help);
   const loadHelp = median(starts.loadHelp);
   const rssDiff = Math.abs(rss5 - rss1) / rss1;
+  const version = (await sql<{ server_version: string }>`SHOW server_version`.execute(ctx.db)).rows[0]?.server_version ?? '?';
   await publish({
     name: ctx.name,
     title: 'Bulk from the command line: strata load vs psql \\copy, whole commands',
-    database: ctx.label,
+    database: `${ctx.label}, PostgreSQL ${version.split(' ')[0]}`,
     columns: ['method', 's (median)', 'rows/s', 'vs psql \\copy'],
     rows: [
       row(`psql \\copy, 8 columns, ${rows1M} rows (baseline)`, s.psql, s.psql, ctx.rows),

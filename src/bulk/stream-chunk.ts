@@ -26,6 +26,7 @@ export class StreamingChunk {
   /** Pieces of pooled reads that COPY has passed to the socket, held until the socket has written them too. */
   private written: Buffer[] = [];
   private pool: ReadPool | undefined;
+  private onDrain: { readonly socket: Writable; readonly listener: () => void } | undefined;
 
   private constructor(
     readonly client: pg.PoolClient,
@@ -122,15 +123,29 @@ export class StreamingChunk {
   /**
    * COPY has given `piece` to the socket. A write the socket could not finish at once keeps
    * pointing into the buffer (a small one even after the write reported success), so pieces go
-   * back only when the socket has nothing left to write, or when the chunk ends.
+   * back only when the socket has nothing left to write: now, at its next 'drain' (every byte
+   * queued before it written), or when the chunk ends.
    */
   private sent(piece: Buffer): void {
     this.written.push(piece);
     const socket = (this.client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
-    if (socket?.writableLength === 0) this.recycle();
+    if (!socket) return;
+    if (socket.writableLength === 0) this.recycle();
+    else if (socket.writableNeedDrain && !this.onDrain) {
+      const onDrain = () => {
+        this.onDrain = undefined;
+        this.recycle();
+      };
+      this.onDrain = { socket, listener: onDrain };
+      socket.once('drain', onDrain);
+    }
   }
 
   private recycle(): void {
+    if (this.onDrain) {
+      this.onDrain.socket.off('drain', this.onDrain.listener);
+      this.onDrain = undefined;
+    }
     for (const piece of this.written) this.pool?.release(piece);
     this.written = [];
   }
