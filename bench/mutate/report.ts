@@ -17,6 +17,8 @@ interface Accepted {
   /** The top-level function, const or class the mutant is in. */
   readonly scope?: string;
   readonly mutator?: string;
+  /** Only when the same mutation elsewhere in the scope is killed: a reason that must not cover it (moves with the code). */
+  readonly line?: number;
   readonly original?: string;
   readonly replacement?: string;
   readonly reason: string;
@@ -95,6 +97,7 @@ const matches = (a: Accepted, s: Omit<Survivor, 'reason'>) =>
   a.file === s.file &&
   (a.scope === undefined || a.scope === s.scope) &&
   (a.mutator === undefined || a.mutator === s.mutator) &&
+  (a.line === undefined || a.line === s.line) &&
   (a.original === undefined || s.original.includes(a.original)) &&
   (a.replacement === undefined || s.replacement.includes(a.replacement));
 

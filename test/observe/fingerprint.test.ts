@@ -5,6 +5,8 @@ describe('fingerprint (pure)', () => {
   it('drops comments of both kinds, even across lines, and keeps the text around them', () => {
     expect(fingerprint('SELECT a -- one\nFROM t /* two\nlines */ WHERE b')).toBe('select a from t where b');
     expect(fingerprint('SELECT /* a */ x /* b */ FROM t')).toBe('select x from t');
+    // A comment separates like a space (PostgreSQL reads it as one): the words either side stay apart.
+    expect(fingerprint('SELECT a/* b */FROM t')).toBe('select a from t');
   });
 
   it('replaces strings (doubled quotes inside), parameters and numbers, but not digits inside names', () => {
@@ -12,6 +14,7 @@ describe('fingerprint (pure)', () => {
       'select ? , ? from t2 where c3 = ? and d = -? and e = ?',
     );
     expect(fingerprint("WHERE a = '' AND b = 'x'")).toBe('where a = ? and b = ?');
+    expect(fingerprint('SELECT 1e10, 2.5E+12, 3e-45 FROM t')).toBe('select ?, ?, ? from t');
   });
 
   it('collapses lists of values however spaced, not lists of names', () => {

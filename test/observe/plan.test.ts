@@ -86,4 +86,36 @@ describe('renderPlan with ANALYZE and scrubPlan (pure)', () => {
     expect(scrubPlan('plain', [])).toBe('plain');
     expect(scrubPlan(7, [7])).toBe(7);
   });
+
+  it("analyzed: a child's time counts once per loop against its parent; the root's own loops too (none given: one)", () => {
+    const looped = (rootLoops?: number) =>
+      renderPlan(
+        {
+          'Node Type': 'Nested Loop',
+          'Actual Total Time': 10,
+          ...(rootLoops === undefined ? {} : { 'Actual Loops': rootLoops }),
+          Plans: [{ 'Node Type': 'Index Scan', 'Actual Total Time': 1, 'Actual Loops': 5 }],
+        },
+        true,
+      ).split('\n');
+    expect(looped()).toEqual(['!! Nested Loop (time=10.000 ms rows=0 loops=1, 50% of total)', '!!   Index Scan (time=1.000 ms rows=0 loops=5, 50% of total)']);
+    expect(looped(2)).toEqual(['!! Nested Loop (time=10.000 ms rows=0 loops=2, 75% of total)', '!!   Index Scan (time=1.000 ms rows=0 loops=5, 25% of total)']);
+  });
+
+  it('a total of zero marks no node, even one whose own figure is above it', () => {
+    expect(renderPlan({ 'Node Type': 'Result', 'Total Cost': 0, Plans: [{ 'Node Type': 'Seq Scan', 'Total Cost': 5 }] }, false)).toBe(
+      '   Result (cost=0.00 rows=0)\n     Seq Scan (cost=5.00 rows=0)',
+    );
+  });
+
+  it('scrubPlan: a longer parameter containing a shorter one is replaced first whatever their order; only numbers are replaced unquoted, every time', () => {
+    const plan = {
+      Filter: "((a = 'brien'::text) AND (b = 'o''brien'::text))",
+      Output: ['v2', '12 monkeys', '3.25', '3.2', '42 + 42'],
+    };
+    expect(scrubPlan(plan, ['brien', "o'brien", 'v2', '12 monkeys', 3.25, 42])).toEqual({
+      Filter: '((a = $1::text) AND (b = $2::text))',
+      Output: ['v2', '12 monkeys', '$5', '3.2', '$6 + $6'],
+    });
+  });
 });

@@ -38,4 +38,39 @@ describe('soft-delete DDL (rendered, no I/O)', () => {
       'CREATE TRIGGER "products_soft_delete" INSTEAD OF DELETE ON "public"."products" FOR EACH ROW EXECUTE FUNCTION "public"."strata_soft_delete_products"()',
     );
   });
+
+  it("the live view also hides a migration's _strata_ columns, only by that prefix (a name merely ending in it stays)", () => {
+    expect(renderLiveView(n, ['id', '_strata_new_price', 'price_strata_', 'deleted_at'])).toBe(
+      'CREATE VIEW "public"."products" AS SELECT "id", "price_strata_" FROM "public"."products_all" WHERE deleted_at IS NULL',
+    );
+  });
+
+  it('the whole trigger function, exactly: a keep child adds nothing, two children follow each other with nothing between', () => {
+    const none = renderDeleteFunction(n, 'id', []);
+    expect(renderDeleteFunction(n, 'id', [{ child: { table: 'orders', column: 'product_id', mode: 'keep' }, names: namesFor('orders') }])).toBe(none);
+    expect(none).toBe(
+      `CREATE OR REPLACE FUNCTION "public"."strata_soft_delete_products"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  batch uuid := md5(txid_current()::text || ':' || statement_timestamp()::text)::uuid;
+BEGIN
+  UPDATE "public"."products_all"
+     SET deleted_at = clock_timestamp(),
+         deleted_by = coalesce(nullif(current_setting('strata.actor', true), ''), 'unknown'),
+         deleted_batch = batch
+   WHERE "id" = OLD."id" AND deleted_at IS NULL;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN OLD;
+END
+$fn$`,
+    );
+    const two = renderDeleteFunction(n, 'id', [
+      { child: { table: 'images', column: 'product_id', mode: 'cascade' }, names: namesFor('images') },
+      { child: { table: 'tags', column: 'product_id', mode: 'cascade' }, names: namesFor('tags') },
+    ]);
+    expect(two).toContain(
+      'BEGIN\n  DELETE FROM "public"."images" WHERE "product_id" = OLD."id";\n  DELETE FROM "public"."tags" WHERE "product_id" = OLD."id";\n  UPDATE "public"."products_all"',
+    );
+  });
 });

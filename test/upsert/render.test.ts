@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo } from '../../src/db/index.js';
-import { rules } from '../../src/upsert/render.js';
+import { changedGuard, rules, type UpdateValue } from '../../src/upsert/render.js';
 import { mergeStatement, nativeStatement } from '../../src/upsert/strategies.js';
 import type { UpsertTarget } from '../../src/upsert/target.js';
 import { compiled } from '../support/compile.js';
@@ -85,5 +85,43 @@ describe('upsert update rules (pure)', () => {
     expect(rules(['price'], ['sku', 'name', 'price'], ['sku'])).toEqual([['price', 'incoming']]);
     expect(rules({ name: 'incoming' }, ['sku', 'name'], ['sku'])).toEqual([['name', 'incoming']]);
     expect(rules([], ['sku', 'name'], ['sku'])).toEqual([]);
+  });
+});
+
+describe('upsert statements on a table without soft deletes, and the guard alone (rendered, no I/O)', () => {
+  const plain: UpsertTarget = {
+    schema: 'public',
+    table: 'items',
+    softDeleted: false,
+    key: ['sku'],
+    indexName: 'items_sku_key',
+    primaryKey: ['id'],
+    columns: target.columns,
+  };
+  const counted: [string, UpdateValue] = ['price', ({ current, incoming }) => sql`${current('price')} + ${incoming('price')}`];
+
+  it('native: a plain arbiter; a column the target does not list is cast as text', () => {
+    expect(compiled(nativeStatement({ target: plain, names: ['sku', 'note'], rows: [{ sku: 'A-1', note: 'x' }], rules: [['note', 'incoming']] })).sql).toBe(
+      'INSERT INTO "public"."items" AS t ("sku", "note") VALUES (CAST($1 AS text), CAST($2 AS text)) ' +
+        'ON CONFLICT ("sku") DO UPDATE SET "note" = excluded."note" WHERE ROW(t."note") IS DISTINCT FROM ROW(excluded."note") ' +
+        'RETURNING t.*, (t.xmax = 0) AS strata_inserted',
+    );
+  });
+
+  it('merge without RETURNING (PostgreSQL 15-16), insert-only, and with a rule reading both rows', () => {
+    expect(compiled(mergeStatement({ target: plain, names: ['sku'], rows: [{ sku: 'A-1' }], rules: [] }, false)).sql).toBe(
+      'MERGE INTO "public"."items" AS t USING (VALUES (CAST($1 AS text))) AS s("sku") ON t."sku" = s."sku" WHEN NOT MATCHED THEN INSERT ("sku") VALUES (s."sku")',
+    );
+    expect(compiled(mergeStatement({ target: plain, names: ['sku', 'price'], rows: [{ sku: 'A-1', price: 1n }], rules: [counted] }, false)).sql).toBe(
+      'MERGE INTO "public"."items" AS t USING (VALUES (CAST($1 AS text), CAST($2 AS bigint))) AS s("sku", "price") ON t."sku" = s."sku" ' +
+        'WHEN MATCHED AND true THEN UPDATE SET "price" = t."price" + s."price" WHEN NOT MATCHED THEN INSERT ("sku", "price") VALUES (s."sku", s."price")',
+    );
+  });
+
+  it('the no-op guard: false with nothing to update, true once any rule computes, else a row comparison', () => {
+    expect(compiled(changedGuard([], 't', 's')).sql).toBe('false');
+    expect(compiled(changedGuard([['name', 'incoming'], counted], 't', 's')).sql).toBe('true');
+    expect(compiled(changedGuard([counted, ['name', 'incoming']], 't', 's')).sql).toBe('true');
+    expect(compiled(changedGuard([['name', 'incoming']], 't', 's')).sql).toBe('ROW(t."name") IS DISTINCT FROM ROW(s."name")');
   });
 });
