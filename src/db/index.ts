@@ -4,6 +4,7 @@ export { checkHost, DEFAULT_POOL, LOG_LEVELS, loadConfig, loadServiceConfig, typ
 export { type Connection, connect, redactUrl } from './connect.js';
 export { setWriteContext, type WriteContext } from './context.js';
 export type { Database, DatabaseState, PoolStats } from './database.js';
+export { type DirectQuery, directQuery } from './direct-query.js';
 export { type EmbeddedRelease, EmbeddedServer, type EmbeddedServerOptions, type EmbeddedStart, type EmbeddedStatus } from './embedded/index.js';
 export {
   defineErrorCodes,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DEFAULT_POOL, type PoolOptions } from './config.js';
 import { ConstraintColumns } from './constraint-columns.js';
 import { type Database, databaseHandle } from './database.js';
+import { rememberDirectQuery } from './direct-query.js';
 import type { ErrorPhase, StrataError } from './errors.js';
 import { rememberCapabilities } from './introspect/index.js';
 import { postgresVersion } from './introspect/postgres.js';
@@ -56,8 +57,10 @@ export async function openPostgres<DB>(url: string, options: Partial<PoolOptions
     if (settings.statementTimeoutMs > 0) applyStatementTimeout(client, settings.statementTimeoutMs, () => !direct);
     applyPreparedStatements(client, () => direct);
   });
-  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translator(new ConstraintColumns({ connectionString: url })), settings.observer);
+  const translate = translator(new ConstraintColumns({ connectionString: url }));
+  const dialect = new TranslatingDialect(new PostgresDialect({ pool }), translate, settings.observer);
   const db = new Kysely<DB>({ dialect });
+  rememberDirectQuery(db, pool, translate, settings.observer);
   try {
     const capabilities = await postgresVersion(db);
     rememberCapabilities(db, capabilities);

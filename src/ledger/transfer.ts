@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import { ensureStrataSchema, isStrataError, preparedStatement, StrataError, withTransaction } from '../db/index.js';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { directQuery, ensureStrataSchema, isStrataError, preparedStatement, StrataError, withTransaction } from '../db/index.js';
 import { type PrincipalContext, setPrincipalContext } from '../principals/index.js';
 import { TRANSFER_DURATION, TRANSFERS } from './metrics.js';
 import { joinedTransaction, type RetryOptions, withRetries } from './retry.js';
@@ -61,15 +61,29 @@ export function resultOf(request: TransferRequest, row: FunctionRow, id: string 
   };
 }
 
-/** The call of the database function, a named prepared statement on a direct connection (parsed and planned once per connection). */
-const PREPARED_CALL = sql.raw(preparedStatement('ledger_transfer_function'));
+/**
+ * The call of the database function: a named prepared statement on a direct connection (parsed and
+ * planned once per connection), the same text on every path (a name must always carry one text).
+ */
+const CALL = `${preparedStatement('ledger_transfer_function')}
+SELECT * FROM strata.ledger_transfer($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5::text, $6::jsonb, $7::uuid, $8::text)`;
+
+function callValues(request: TransferRequest, settings: Settings): unknown[] {
+  const { currency, metadata } = request;
+  return [
+    request.id,
+    request.debitAccountId,
+    request.creditAccountId,
+    request.amount,
+    currency ?? null,
+    JSON.stringify(metadata ?? {}),
+    settings.ownerId ?? null,
+    settings.lockTimeout,
+  ];
+}
 
 async function viaFunction(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
-  const { rows } = await sql<FunctionRow>`${PREPARED_CALL}
-    SELECT * FROM strata.ledger_transfer(${request.id}::uuid, ${request.debitAccountId}::uuid, ${request.creditAccountId}::uuid, ${request.amount}::bigint,
-      ${request.currency ?? null}::text, ${JSON.stringify(request.metadata ?? {})}::jsonb, ${settings.ownerId ?? null}::uuid, ${settings.lockTimeout}::text)`.execute(
-    db,
-  );
+  const { rows } = await db.executeQuery<FunctionRow>(CompiledQuery.raw(CALL, callValues(request, settings)));
   return resultOf(request, rows[0] as FunctionRow);
 }
 
@@ -115,7 +129,12 @@ async function joined(trx: Trx, request: TransferRequest, settings: Settings): P
 
 function attempt(db: Db, request: TransferRequest, settings: Settings): Promise<TransferResult> {
   const { principal } = settings;
-  if (settings.strategy === 'function' && !principal) return viaFunction(db, request, settings);
+  if (settings.strategy === 'function' && !principal) {
+    // Outside any transaction: straight to a pooled connection, past Kysely's query pipeline (docs/ledger.md, "Cost per transfer").
+    const direct = directQuery(db);
+    if (direct) return direct<FunctionRow>(CALL, callValues(request, settings)).then((rows) => resultOf(request, rows[0] as FunctionRow));
+    return viaFunction(db, request, settings);
+  }
   const isolation = settings.strategy === 'serializable' ? 'serializable' : undefined;
   return withTransaction(
     db,
