@@ -17,9 +17,14 @@ import { publish } from './lib/report.js';
 /** autocannon's connections (issue #32: 10). */
 const CONNECTIONS = 10;
 /** Seconds of load per method per round. */
-const SECONDS = sized(10, 2);
+const SECONDS = Number(process.env.STRATA_BENCH_SERVICE_SECONDS ?? sized(10, 2));
 const ROUNDS = sized(5, 2);
 const PRODUCTS = sized(1000, 100);
+/**
+ * For investigating: `STRATA_BENCH_SERVICE_ONLY=one` (or `list`, `patch`, comma-separated) runs only
+ * those requests, prints their ratios and writes no results.
+ */
+const ONLY = process.env.STRATA_BENCH_SERVICE_ONLY?.split(',').filter(Boolean) as Kind[] | undefined;
 /** The acceptance of issue #32 for GET /products/:id. */
 const TARGET = 0.85;
 
@@ -174,14 +179,17 @@ export default async function bench(): Promise<void> {
     const baseline = await start([baselineServer, String(await freePort()), own.url], process.env, /listening on (http:\S+)/, false);
     servers.push(baseline);
     const runs: Record<string, Load[]> = {};
-    const measure = (name: string, server: Server, kind: Kind) => async () => {
-      if (kind === 'patch') await refreshVersions();
-      const half = Math.floor(ids.length / 2);
-      const patched = server === strata ? ids.slice(0, half) : ids.slice(half);
-      const result = await load(server, kind, kind === 'patch' ? patched : ids, versions);
-      runs[name] = [...(runs[name] ?? []), result];
-      return result.reqPerSec;
-    };
+    const measure = (name: string, server: Server, kind: Kind) =>
+      ONLY && !ONLY.includes(kind)
+        ? undefined
+        : async () => {
+            if (kind === 'patch') await refreshVersions();
+            const half = Math.floor(ids.length / 2);
+            const patched = server === strata ? ids.slice(0, half) : ids.slice(half);
+            const result = await load(server, kind, kind === 'patch' ? patched : ids, versions);
+            runs[name] = [...(runs[name] ?? []), result];
+            return result.reqPerSec;
+          };
     const s = await measureRounds(ROUNDS, {
       strataOne: measure('strataOne', strata, 'one'),
       baseOne: measure('baseOne', baseline, 'one'),
@@ -190,6 +198,20 @@ export default async function bench(): Promise<void> {
       strataPatch: measure('strataPatch', strata, 'patch'),
       basePatch: measure('basePatch', baseline, 'patch'),
     });
+    if (ONLY) {
+      for (const [strataKey, baseKey] of [
+        ['strataOne', 'baseOne'],
+        ['strataList', 'baseList'],
+        ['strataPatch', 'basePatch'],
+      ] as const) {
+        if (s[strataKey].length === 0) continue;
+        const per = roundRatios(s[strataKey], s[baseKey]).map((r) => r.toFixed(3));
+        process.stderr.write(
+          `bench: ${strataKey} vs ${baseKey}: ${ratio(s[strataKey], s[baseKey]).toFixed(3)} (rounds ${per.join(', ')}); no results written\n`,
+        );
+      }
+      return;
+    }
     // The warm-up run is the first of each method: not counted.
     const p50 = (name: string) => median((runs[name] ?? []).slice(1).map((r) => r.p50Ms));
     const linesPer = (server: string) => {

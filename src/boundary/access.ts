@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (see `installAccess`); every route of an app with access control declares it. */
     scope?: RouteScope;
+    /** The route checks its caller in its own statement when `AccessOptions.defer` allows (see `decideDeferred`). */
+    deferAccess?: boolean;
   }
 }
 
@@ -32,9 +34,51 @@ export interface AccessOptions {
   readonly authorize: Authorizer;
   /** Routes that may be registered without declaring a scope and are then public (e.g. a plugin's static assets). */
   readonly publicRoutes?: (url: string) => boolean;
+  /**
+   * For a request to a route registered with `config.deferAccess` (a read that checks its caller's
+   * token in its own statement): true leaves the check to the route (`decideDeferred`), false
+   * authorizes it here as any other. Default: never deferred.
+   */
+  readonly defer?: (request: FastifyRequest) => boolean;
+}
+
+interface Pending {
+  readonly scope: Exclude<RouteScope, 'public'>;
+  readonly authorize: Authorizer;
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();
+const pending = new WeakMap<FastifyRequest, Pending>();
+
+/**
+ * Whether the request's check was left to its route (see `AccessOptions.defer`) and is still to be
+ * made. Until it is, the route must not answer with anything it read: `registerRoutes` makes the
+ * check the usual way before any answer or problem leaves (`settleAccess`).
+ */
+export function accessDeferred(request: FastifyRequest): boolean {
+  return pending.has(request);
+}
+
+/**
+ * Makes a deferred check with what the route read: `decide` gets the route's scope and returns the
+ * principal or throws the problem to answer (401, 403, 429), exactly as the authorizer would.
+ */
+export function decideDeferred(request: FastifyRequest, decide: (scope: Exclude<RouteScope, 'public'>) => Principal): Principal {
+  const waiting = pending.get(request);
+  if (!waiting) throw new Error('decideDeferred: no check of this request was deferred');
+  pending.delete(request);
+  const principal = decide(waiting.scope);
+  principals.set(request, principal);
+  return principal;
+}
+
+/** Makes a deferred check that is still to be made, the usual way (the authorizer); throws its refusal. At once when none is. */
+export async function settleAccess(request: FastifyRequest): Promise<void> {
+  const waiting = pending.get(request);
+  if (!waiting) return;
+  pending.delete(request);
+  principals.set(request, await waiting.authorize(request, waiting.scope));
+}
 
 export function isRouteScope(value: unknown): value is RouteScope {
   return value === 'public' || value === 'authenticated' || (typeof value === 'string' && isScope(value));
@@ -88,6 +132,10 @@ export function installAccess(app: FastifyInstance, options: AccessOptions): voi
     const scope = routeScopeOf(request.routeOptions.config);
     // Unknown URLs (the not-found handler) have no scope: they answer 404 to anyone.
     if (scope === undefined || scope === 'public') return;
+    if (request.routeOptions.config.deferAccess === true && options.defer?.(request)) {
+      pending.set(request, { scope, authorize: options.authorize });
+      return;
+    }
     principals.set(request, await options.authorize(request, scope));
   });
 }

@@ -1,6 +1,8 @@
 export {
   type AccessOptions,
   type Authorizer,
+  accessDeferred,
+  decideDeferred,
   installAccess,
   isRouteScope,
   type PrincipalFor,
@@ -8,6 +10,7 @@ export {
   ROUTE_SCOPE,
   type RouteScope,
   routeScopeOf,
+  settleAccess,
 } from './access.js';
 export { type ApiReferenceOptions, registerApiReference } from './api-reference.js';
 export { BINARY_SCHEMA, type BinaryResponse, binary, type RawBodyDoc } from './binary.js';

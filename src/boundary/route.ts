@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { accessInstalled, isRouteScope, type PrincipalFor, principalOf, ROUTE_SCOPE, type RouteScope } from './access.js';
+import { accessDeferred, accessInstalled, isRouteScope, type PrincipalFor, principalOf, ROUTE_SCOPE, type RouteScope, settleAccess } from './access.js';
 import { type BinaryResponse, isBinaryResponse, isStream, type RawBodyDoc } from './binary.js';
 import { type Dto, isDto, type OutputDto } from './dto.js';
 import { TAKES_BODY } from './empty-body.js';
@@ -56,6 +56,13 @@ export interface RouteSpec<P, Q, B, H, R extends Responses, S extends RouteScope
   readonly problems?: readonly number[];
   /** Idempotency-Key handling: POST routes default to `optional`, others to `none`. */
   readonly idempotency?: 'none' | 'optional' | 'required';
+  /**
+   * A read that checks its caller's token in its own statement (the app's `AccessOptions.defer`
+   * decides per request): the handler then gets no `principal` and must read through the app's
+   * token-checking read (which calls `decideDeferred`); whatever it does, the check is made before
+   * any answer leaves. GET routes only.
+   */
+  readonly deferAccess?: boolean;
   handler(ctx: RouteContext<In<P>, In<Q>, In<B>, In<H>, PrincipalFor<S>>): Promise<ReplyOf<R>>;
 }
 
@@ -72,6 +79,7 @@ export interface Route {
   readonly responses: Responses;
   readonly problems: readonly number[];
   readonly idempotency: 'none' | 'optional' | 'required';
+  readonly deferAccess?: boolean;
   readonly run: (ctx: RouteContext<unknown, unknown, unknown, unknown, unknown>) => Promise<RouteResult>;
 }
 
@@ -121,6 +129,7 @@ export function defineRoute<
     responses: spec.responses,
     problems: spec.problems ?? [],
     idempotency: spec.idempotency ?? (spec.method === 'POST' ? 'optional' : 'none'),
+    ...(spec.deferAccess ? { deferAccess: true } : {}),
     run: spec.handler as Route['run'],
   };
 }
@@ -157,39 +166,52 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], o
     if (route.scope !== 'public' && !accessInstalled(app)) {
       throw new Error(`${route.method} ${route.url} needs scope ${route.scope}, but nothing checks callers: call installAccess(app, ...) first`);
     }
+    if (route.deferAccess && route.method !== 'GET') throw new Error(`${route.method} ${route.url}: only GET routes may defer their access check`);
     app.route({
       method: route.method,
       url: route.url,
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-      config: { [TAKES_BODY]: route.schemas.body !== undefined, [ROUTE_SCOPE]: route.scope },
+      config: { [TAKES_BODY]: route.schemas.body !== undefined, [ROUTE_SCOPE]: route.scope, ...(route.deferAccess ? { deferAccess: true } : {}) },
       schema: { response: responseSchemas(route) },
       handler: async (request, reply) => {
-        const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
-        for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
-        const input = parseParts(parts) as Partial<Record<Location, unknown>>;
-        const streamed = limitStreamedBody(request);
-        const principal = principalOf(request);
-        if (route.scope !== 'public' && !principal) throw new Error(`${route.method} ${route.url} ran without an authorized principal`);
-        const execute = () => route.run({ principal, params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
-        const result = await (options.wrap ? options.wrap(route, request, execute) : execute()).catch((err: unknown) => {
-          if (streamed) closeIfUnread(request, reply);
+        if (!route.deferAccess) return handle(request, reply);
+        // A deferred check is made before anything leaves: a refused caller gets its 401/403/429, never the route's answer or problem.
+        try {
+          return await handle(request, reply);
+        } catch (err) {
+          await settleAccess(request);
           throw err;
-        });
-        if (result.headers) reply.headers(result.headers);
-        reply.code(result.status);
-        if (result.raw !== undefined)
-          return result.raw === null
-            ? reply.send()
-            : reply
-                .type('application/json; charset=utf-8')
-                .serializer((p) => p as string)
-                .send(result.raw);
-        if (result.body === undefined) return reply.send();
-        if (isStream(result.body) && isBinaryResponse(route.responses[result.status])) return reply.send(result.body);
-        if (!isDto(result.body)) throw new Error(`${route.method} ${route.url} returned a value that is not an output DTO`);
-        return result.body;
+        }
       },
     });
+    async function handle(request: FastifyRequest, reply: FastifyReply) {
+      const parts: Partial<Record<Location, [z.ZodType, unknown]>> = {};
+      for (const [where, schema] of Object.entries(route.schemas) as [Location, z.ZodType][]) parts[where] = [schema, SOURCES[where](request)];
+      const input = parseParts(parts) as Partial<Record<Location, unknown>>;
+      const streamed = limitStreamedBody(request);
+      const principal = principalOf(request);
+      if (route.scope !== 'public' && !principal && !accessDeferred(request))
+        throw new Error(`${route.method} ${route.url} ran without an authorized principal`);
+      const execute = () => route.run({ principal, params: input.path, query: input.query, body: input.body, headers: input.header, request, reply });
+      const result = await (options.wrap ? options.wrap(route, request, execute) : execute()).catch((err: unknown) => {
+        if (streamed) closeIfUnread(request, reply);
+        throw err;
+      });
+      if (route.deferAccess) await settleAccess(request);
+      if (result.headers) reply.headers(result.headers);
+      reply.code(result.status);
+      if (result.raw !== undefined)
+        return result.raw === null
+          ? reply.send()
+          : reply
+              .type('application/json; charset=utf-8')
+              .serializer((p) => p as string)
+              .send(result.raw);
+      if (result.body === undefined) return reply.send();
+      if (isStream(result.body) && isBinaryResponse(route.responses[result.status])) return reply.send(result.body);
+      if (!isDto(result.body)) throw new Error(`${route.method} ${route.url} returned a value that is not an output DTO`);
+      return result.body;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import { ensureStrataSchema } from '../db/index.js';
 import { parseScopes, type Scope } from './scopes.js';
 import { PRINCIPALS_TABLE, TOKENS_TABLE } from './tables.js';
@@ -47,21 +47,85 @@ export function presentedToken(authorization: string | undefined): PresentedToke
   return parseToken(BEARER.exec(authorization)?.[1] ?? '') ?? 'malformed';
 }
 
-/** Reads a presented token's row (one statement) and decides it; `onValid` gets the state of a valid one. */
-export async function lookupToken<DB>(db: Kysely<DB>, presented: PresentedToken, onValid?: (state: TokenState) => void): Promise<Authentication> {
-  await ensureStrataSchema(db);
-  const { rows } = await sql<Row>`
-    SELECT t.secret_hash, t.scopes, t.expires_at, coalesce(t.expires_at <= clock_timestamp(), false) AS expired,
-           (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL) AS revoked, p.id AS principal_id, p.name
-      FROM ${sql.raw(TOKENS_TABLE)} t JOIN ${sql.raw(PRINCIPALS_TABLE)} p ON p.id = t.principal_id
-     WHERE t.id = ${presented.id}`.execute(db);
-  const row = rows[0];
+/** Decides a presented token from its row (undefined: no row); `onValid` gets the state of a valid one. */
+function decide(presented: PresentedToken, row: Row | undefined, onValid?: (state: TokenState) => void): Authentication {
   if (!secretMatches(row?.secret_hash, presented.secretHash) || !row) return { ok: false, reason: 'unknown' };
   if (row.revoked) return { ok: false, reason: 'revoked' };
   if (row.expired) return { ok: false, reason: 'expired' };
   const principal = { id: row.principal_id, name: row.name, scopes: parseScopes(row.scopes), tokenId: presented.id };
   onValid?.({ secretHash: row.secret_hash, expiresAt: row.expires_at, principal });
   return { ok: true, principal };
+}
+
+/** The token's row (one statement). */
+const tokenRow = (id: string) => sql<Row>`
+    SELECT t.secret_hash, t.scopes, t.expires_at, coalesce(t.expires_at <= clock_timestamp(), false) AS expired,
+           (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL) AS revoked, p.id AS principal_id, p.name
+      FROM ${sql.raw(TOKENS_TABLE)} t JOIN ${sql.raw(PRINCIPALS_TABLE)} p ON p.id = t.principal_id
+     WHERE t.id = ${id}`;
+
+/** The same row as one JSON value, for a column of another statement (null: no such token). */
+const tokenJson = (id: string) => sql<TokenJson | null>`(
+    SELECT json_build_object('secret_hash', encode(t.secret_hash, 'hex'), 'scopes', t.scopes, 'expires_at', t.expires_at,
+             'expired', coalesce(t.expires_at <= clock_timestamp(), false), 'revoked', (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL),
+             'principal_id', p.id, 'name', p.name)
+      FROM ${sql.raw(TOKENS_TABLE)} t JOIN ${sql.raw(PRINCIPALS_TABLE)} p ON p.id = t.principal_id
+     WHERE t.id = ${id})`;
+
+interface TokenJson {
+  secret_hash: string;
+  scopes: string[];
+  expires_at: string | null;
+  expired: boolean;
+  revoked: boolean;
+  principal_id: string;
+  name: string;
+}
+
+const TOKEN_COLUMN = 'strata_token';
+
+/** Reads a presented token's row (one statement) and decides it; `onValid` gets the state of a valid one. */
+export async function lookupToken<DB>(db: Kysely<DB>, presented: PresentedToken, onValid?: (state: TokenState) => void): Promise<Authentication> {
+  await ensureStrataSchema(db);
+  const { rows } = await tokenRow(presented.id).execute(db);
+  return decide(presented, rows[0], onValid);
+}
+
+/**
+ * Runs a read and the presented token's check in ONE statement (one round trip instead of two):
+ * the token's row travels as one more column of the read (an uncorrelated subquery, evaluated once,
+ * in the read's snapshot), is decided exactly as `lookupToken` decides it, and is removed from the
+ * rows. A read that finds no row checks the token in a statement of its own. The caller must not
+ * use the rows for a refused token.
+ *
+ * @example
+ * const { auth, rows } = await readWithToken(db, presented, db.selectFrom('products').selectAll().where('id', '=', id));
+ * if (!auth.ok) throw unauthenticated();
+ */
+export async function readWithToken<DB, TB extends keyof DB, O>(
+  db: Kysely<DB>,
+  presented: PresentedToken,
+  read: SelectQueryBuilder<DB, TB, O>,
+  onValid?: (state: TokenState) => void,
+): Promise<{ readonly auth: Authentication; readonly rows: O[] }> {
+  await ensureStrataSchema(db);
+  const rows = (await read.select(tokenJson(presented.id).as(TOKEN_COLUMN)).execute()) as (O & Record<typeof TOKEN_COLUMN, TokenJson | null>)[];
+  const first = rows[0];
+  if (!first) return { auth: await lookupToken(db, presented, onValid), rows: [] };
+  const token = first[TOKEN_COLUMN];
+  const row: Row | undefined = token
+    ? {
+        secret_hash: Buffer.from(token.secret_hash, 'hex'),
+        scopes: token.scopes,
+        expires_at: token.expires_at === null ? null : new Date(token.expires_at),
+        expired: token.expired,
+        revoked: token.revoked,
+        principal_id: token.principal_id,
+        name: token.name,
+      }
+    : undefined;
+  for (const r of rows) delete (r as Partial<Record<typeof TOKEN_COLUMN, unknown>>)[TOKEN_COLUMN];
+  return { auth: decide(presented, row, onValid), rows };
 }
 
 /**

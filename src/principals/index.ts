@@ -1,4 +1,4 @@
-export { type Authentication, authenticate, hasScope, type Principal, type RefusalReason } from './authenticate.js';
+export { type Authentication, authenticate, hasScope, type Principal, presentedToken, type RefusalReason, readWithToken } from './authenticate.js';
 export { BOOTSTRAP_PRINCIPAL, bootstrapAdmin } from './bootstrap.js';
 export { currentPrincipalId, type PrincipalContext, type PrincipalContextOptions, setPrincipalContext, withPrincipal } from './context.js';
 export { PRINCIPAL_ERROR_CODES } from './errors.js';

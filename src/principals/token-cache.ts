@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import { type Authentication, lookupToken, presentedToken, type TokenState } from './authenticate.js';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { type Authentication, lookupToken, presentedToken, readWithToken, type TokenState } from './authenticate.js';
+import type { PresentedToken } from './token.js';
 import { secretMatches } from './token.js';
 
 export interface TokenCacheOptions {
@@ -17,6 +18,16 @@ export interface TokenCacheOptions {
 export interface TokenCache {
   /** `authenticate`, answering a valid token from memory for up to `ttlMs` after its row was read. */
   authenticate(authorization: string | undefined): Promise<Authentication>;
+  /**
+   * Whether a read should carry its caller's token check (`readWithToken`): true when every request
+   * reads its token's row anyway (no cache), so the check costs no round trip of its own.
+   */
+  readonly fusedReads: boolean;
+  /** `readWithToken`: the read and the token's check in one statement; a valid token is remembered as by `authenticate`. */
+  readWithToken<D, TB extends keyof D, O>(
+    presented: PresentedToken,
+    read: SelectQueryBuilder<D, TB, O>,
+  ): Promise<{ readonly auth: Authentication; readonly rows: O[] }>;
   /** Forgets every remembered token: call after a revocation made through this process, so it holds at once here. */
   clear(): void;
 }
@@ -43,7 +54,23 @@ export function createTokenCache<DB>(db: Kysely<DB>, options: TokenCacheOptions)
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   let generation = 0;
+  const remember = (presented: PresentedToken, at: number) => {
+    // A clear() while the row was being read wins: the answer is used, not remembered.
+    const started = generation;
+    return (state: TokenState) => {
+      if (options.ttlMs <= 0 || generation !== started) return;
+      if (entries.size >= max) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(presented.id, { state, until: at + options.ttlMs });
+    };
+  };
   return {
+    fusedReads: options.ttlMs <= 0,
+    readWithToken<D, TB extends keyof D, O>(presented: PresentedToken, read: SelectQueryBuilder<D, TB, O>) {
+      return readWithToken(db as unknown as Kysely<D>, presented, read, remember(presented, now()));
+    },
     async authenticate(authorization) {
       const presented = presentedToken(authorization);
       if (typeof presented === 'string') return { ok: false, reason: presented };
@@ -54,16 +81,7 @@ export function createTokenCache<DB>(db: Kysely<DB>, options: TokenCacheOptions)
         if (entry.state.expiresAt === null || entry.state.expiresAt.getTime() > at) return { ok: true, principal: entry.state.principal };
       }
       if (entry) entries.delete(presented.id);
-      // A clear() while the row was being read wins: the answer is used, not remembered.
-      const started = generation;
-      return lookupToken(db, presented, (state) => {
-        if (generation !== started) return;
-        if (entries.size >= max) {
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
-        entries.set(presented.id, { state, until: at + options.ttlMs });
-      });
+      return lookupToken(db, presented, remember(presented, at));
     },
     clear() {
       generation++;

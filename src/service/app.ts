@@ -8,7 +8,7 @@ import { type Database, loadServiceConfig, strataVersion } from '../db/index.js'
 import { createRegistry, createStrataMetrics, instrumentHttp, registerPoolMetrics, type StrataMetrics } from '../observe/index.js';
 import { createTokenCache, type RateLimitOptions } from '../principals/index.js';
 import { cleanupIdempotencyKeys, idempotencyWrapper } from '../upsert/index.js';
-import { bearerAuthorizer } from './auth.js';
+import { bearerAccess, checkedRead, deferrable } from './auth.js';
 import type { ServiceDatabase } from './catalog/schema.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
@@ -87,7 +87,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Every route registered from here on declares who may call it (start-up fails otherwise).
   // A revocation through this process's admin routes clears the cache: it holds here from the next request on.
   const tokens = createTokenCache(db, { ttlMs: options.tokenCacheMs ?? settings?.tokenCacheMs ?? 0 });
-  installAccess(app, { authorize: bearerAuthorizer(tokens, rateLimit), publicRoutes: isApiReference });
+  const access = bearerAccess(tokens, rateLimit);
+  // Reads that may carry their caller's token check in their own statement (#32): see checkedRead.
+  installAccess(app, { authorize: access.authorize, publicRoutes: isApiReference, defer: deferrable(tokens) });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (route) => {
@@ -120,7 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     contentTypes: options.media?.contentTypes ?? blobsConfig.imageTypes,
   };
   const routes = [
-    ...productRoutes(db),
+    ...productRoutes(db, checkedRead(tokens, access)),
     ...importRoutes(options.database),
     ...mediaRoutes(db, media),
     ...adminRoutes(db, () => tokens.clear()),

@@ -335,6 +335,60 @@ describe('#23.5 / #32: a revocation holds on the next request by default; with S
   });
 });
 
+describe('#32: the catalog reads carry their token check in their own statement, with the same answers', () => {
+  it('one statement per GET; 401 for an unknown, revoked or expired token before any 400 or 404; 403 without the scope; rows only for a valid token', async () => {
+    const reader = await mint(['catalog:read']);
+    const writer = await tokenFor(['catalog:write']);
+    const id = (await send({ method: 'POST', url: '/products', headers: bearer(writer), payload: newProduct() })).json().id as string;
+    const get = (url: string, token: string) => app.inject(withToken({ method: 'GET', url }, token));
+    // The statements an instance runs per request: one for a GET of a product or a page (before #32: two, the token's and the read).
+    let statements = 0;
+    const counting = pg.database.db.withPlugin({
+      transformQuery: (args) => {
+        statements++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const counted = await buildApp({ database: Object.assign(Object.create(pg.database) as Database, { db: counting }), logger: false, rateLimit: false });
+    try {
+      for (const url of [`/products/${id}`, '/products?limit=5']) {
+        await counted.inject(withToken({ method: 'GET', url }, reader.token));
+        statements = 0;
+        expect((await counted.inject(withToken({ method: 'GET', url }, reader.token))).statusCode).toBe(200);
+        expect([url, statements]).toEqual([url, 1]);
+      }
+    } finally {
+      await counted.close();
+    }
+    expect((await get(`/products/${id}`, reader.token)).json().id).toBe(id);
+    expect((await get('/products?limit=5', reader.token)).json().items.length).toBeGreaterThan(0);
+    expect((await get(`/products/${uuidv7()}`, reader.token)).statusCode).toBe(404);
+    expect((await get('/products/not-a-uuid', reader.token)).statusCode).toBe(400);
+    // A token without catalog:read: 403 from the same statement (the product was read, never sent).
+    const refusedScope = await get(`/products/${id}`, writer);
+    expect([refusedScope.statusCode, refusedScope.json().code]).toEqual([403, 'SCOPE_REQUIRED']);
+    expect(refusedScope.body).not.toContain('"sku"');
+    const forged = `${reader.token.slice(0, -4)}${reader.token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    for (const url of [`/products/${id}`, `/products/${uuidv7()}`, '/products/not-a-uuid', '/products?limit=5', '/products?cursor=forged']) {
+      const res = await get(url, forged);
+      expect([url, res.statusCode, res.json().code]).toEqual([url, 401, 'AUTHENTICATION_REQUIRED']);
+      expect(res.body).not.toContain('"sku"');
+    }
+    // Revoked outside the service (another process, the CLI): refused on the next request, by the read's own statement.
+    const more = await issueToken(pg.database.db, { principal: reader.id, scopes: ['catalog:read'] });
+    minted.push(more.token);
+    expect((await get(`/products/${id}`, more.token)).statusCode).toBe(200);
+    await revokeToken(pg.database.db, more.id);
+    for (const url of [`/products/${id}`, '/products?limit=5', `/products/${uuidv7()}`])
+      expect([url, (await get(url, more.token)).statusCode]).toEqual([url, 401]);
+    const expiring = await issueToken(pg.database.db, { principal: reader.id, scopes: ['catalog:read'] });
+    minted.push(expiring.token);
+    await sql`UPDATE strata.api_tokens SET expires_at = now() - interval '1 second' WHERE id = ${expiring.id}`.execute(pg.database.db);
+    expect((await get(`/products/${id}`, expiring.token)).statusCode).toBe(401);
+  });
+});
+
 describe('start-up', () => {
   it('fails for a route that declares no scope, or an unknown one', async () => {
     const local = await buildApp({ database: pg.database, logger: false });

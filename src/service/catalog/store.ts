@@ -41,8 +41,13 @@ export function insertProduct(db: Db, input: NewProduct): Promise<ProductRow> {
 }
 
 /** A live product; with `forUpdate`, its row stays locked until the transaction ends. */
+/** The SELECT of a product's live row (what `findProduct` runs). */
+export function productQuery(db: Db, id: string) {
+  return db.selectFrom('products').selectAll().where('id', '=', id);
+}
+
 export function findProduct(db: Db, id: string, options: { readonly forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
-  const query = db.selectFrom('products').selectAll().where('id', '=', id);
+  const query = productQuery(db, id);
   return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
@@ -81,14 +86,20 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Keyset pagination in a stable order: the sort column, then id. */
-export async function listProducts(db: Db, filter: ProductFilter): Promise<ProductPage> {
+const productsSelect = (db: Db) => db.selectFrom('products').selectAll();
+
+/** Keyset pagination in a stable order: the sort column, then id. `run` executes the page's SELECT (default: as it is). */
+export async function listProducts(
+  db: Db,
+  filter: ProductFilter,
+  run: (query: ReturnType<typeof productsSelect>) => Promise<ProductRow[]> = (query) => query.execute(),
+): Promise<ProductPage> {
   const descending = filter.sort.startsWith('-');
   const key = filter.sort.replace(/^-/, '') as keyof typeof SORT_COLUMN;
   const column = SORT_COLUMN[key];
   const direction = descending ? 'desc' : 'asc';
   const cmp = descending ? '<' : '>';
-  let query = db.selectFrom('products').selectAll();
+  let query = productsSelect(db);
   if (filter.q) {
     const pattern = `%${escapeLike(filter.q)}%`;
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('sku', 'ilike', pattern), eb('description', 'ilike', pattern)]));
@@ -104,10 +115,7 @@ export async function listProducts(db: Db, filter: ProductFilter): Promise<Produ
         : query.where((eb) => eb(eb.refTuple(column, 'id'), cmp, eb.tuple(column === 'price' ? BigInt(value) : value, id)));
   }
   if (column !== 'id') query = query.orderBy(column, direction);
-  const rows = await query
-    .orderBy('id', direction)
-    .limit(filter.limit + 1)
-    .execute();
+  const rows = await run(query.orderBy('id', direction).limit(filter.limit + 1));
   const more = rows.length > filter.limit;
   const page = more ? rows.slice(0, filter.limit) : rows;
   const last = page.at(-1);

@@ -1,16 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
-import { defineRoute, HttpProblem, type Route, reply } from '../../boundary/index.js';
+import { defineRoute, HttpProblem, type Route, reply, settleAccess } from '../../boundary/index.js';
 import { isStrataError } from '../../db/index.js';
 import { diffVersions, listVersions, revertToVersion, versionAt } from '../../history/index.js';
 import { type Principal, withPrincipal } from '../../principals/index.js';
 import { restore } from '../../softdelete/index.js';
 import { upsert } from '../../upsert/index.js';
+import type { CheckedRead } from '../auth.js';
 import { decodeCursor } from '../catalog/cursor.js';
 import type { ProductRow, ServiceDatabase } from '../catalog/schema.js';
 import { rowFromSnapshot } from '../catalog/snapshot.js';
-import { deleteProduct, findProduct, insertProduct, listDeletedProducts, listProducts, updateProduct } from '../catalog/store.js';
+import { deleteProduct, findProduct, insertProduct, listDeletedProducts, listProducts, productQuery, updateProduct } from '../catalog/store.js';
 import {
   DeletedListQuery,
   DeletedProductPageOut,
@@ -65,8 +66,17 @@ export function expectedVersion(header: string | undefined): number | undefined 
   return Number(match[1]);
 }
 
-/** The catalog's routes over the products table. */
-export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
+/**
+ * The catalog's routes over the products table. The two catalog reads check their caller's token in
+ * their own statement (`deferAccess`, `read`: one round trip per request instead of two).
+ */
+export function productRoutes(
+  db: Kysely<ServiceDatabase>,
+  read: CheckedRead = async (request, select) => {
+    await settleAccess(request);
+    return select.execute();
+  },
+): Route[] {
   /** A product's live row as the 200 response, with its version as ETag; a 404 when it is deleted or unknown. */
   const found = (id: string, row: ProductRow | undefined) => {
     if (!row) throw notFound(id);
@@ -124,16 +134,21 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       tags,
       query: ProductListQuery,
       responses: { 200: ProductPageOut },
-      handler: async ({ query }) => {
-        const page = await listProducts(db, {
-          sort: query.sort,
-          limit: query.limit,
-          ...(query.q !== undefined ? { q: query.q } : {}),
-          ...(query.tag !== undefined ? { tag: query.tag } : {}),
-          ...(query.min_price !== undefined ? { minPrice: query.min_price } : {}),
-          ...(query.max_price !== undefined ? { maxPrice: query.max_price } : {}),
-          ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor, query.sort) } : {}),
-        });
+      deferAccess: true,
+      handler: async ({ query, request }) => {
+        const page = await listProducts(
+          db,
+          {
+            sort: query.sort,
+            limit: query.limit,
+            ...(query.q !== undefined ? { q: query.q } : {}),
+            ...(query.tag !== undefined ? { tag: query.tag } : {}),
+            ...(query.min_price !== undefined ? { minPrice: query.min_price } : {}),
+            ...(query.max_price !== undefined ? { maxPrice: query.max_price } : {}),
+            ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor, query.sort) } : {}),
+          },
+          (select) => read(request, select),
+        );
         return reply(200, ProductPageOut.from(page));
       },
     }),
@@ -147,15 +162,18 @@ export function productRoutes(db: Kysely<ServiceDatabase>): Route[] {
       query: ProductGetQuery,
       responses: { 200: ProductOut },
       problems: [404],
-      handler: async ({ params, query }) => {
+      deferAccess: true,
+      handler: async ({ params, query, request }) => {
         if (query.as_of !== undefined) {
+          await settleAccess(request);
           const then = await versionAt(db, 'products', params.id, new Date(query.as_of));
           if (!then?.data || then.operation === 'delete' || then.operation === 'purge') {
             throw new HttpProblem(404, 'PRODUCT_NOT_FOUND', `product ${params.id} did not exist at ${query.as_of}`);
           }
           return reply(200, ProductOut.from(rowFromSnapshot(then.data)), { etag: etag(then.version) });
         }
-        return found(params.id, await findProduct(db, params.id));
+        const [row] = await read(request, productQuery(db, params.id));
+        return found(params.id, row);
       },
     }),
     defineRoute({
