@@ -64,4 +64,13 @@ describe('checkCondition (strata export --where; pure, the database tests are in
     expect(why('a$$ ; $$')).toBe('";" at character 5 would end the statement');
     expect(checkCondition('x = $1')).toBe('x = $1');
   });
+
+  it("a doubled quote inside an E'' string keeps the backslash escapes on; e elsewhere before a string does not turn them on; identifiers have no escapes; * is no comment alone", () => {
+    expect(checkCondition("x = E'a''\\';'")).toBe("x = E'a''\\';'");
+    expect(why("name = '\\'; '")).toBe('";" at character 11 would end the statement');
+    expect(why('"a\\";"')).toBe('";" at character 5 would end the statement');
+    expect(checkCondition('sku IN (SELECT sku FROM t GROUP BY sku HAVING count(*) > 1) AND price*2 > 1')).toBe(
+      'sku IN (SELECT sku FROM t GROUP BY sku HAVING count(*) > 1) AND price*2 > 1',
+    );
+  });
 });

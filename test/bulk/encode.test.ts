@@ -59,4 +59,46 @@ describe('COPY text encoding', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('timestamps by the fast path from the epoch to 9999-12-31 23:59:59.999, toISOString outside it; milliseconds always three digits', () => {
+    const at = (ms: number) => copyValue(new Date(ms));
+    expect([at(-1), at(0), at(253402300799999), at(253402300800000)]).toEqual([
+      '1969-12-31T23:59:59.999Z',
+      '1970-01-01 00:00:00.000+00',
+      '9999-12-31 23:59:59.999+00',
+      '+010000-01-01T00:00:00.000Z',
+    ]);
+    expect([9, 10, 99, 100].map(at)).toEqual([
+      '1970-01-01 00:00:00.009+00',
+      '1970-01-01 00:00:00.010+00',
+      '1970-01-01 00:00:00.099+00',
+      '1970-01-01 00:00:00.100+00',
+    ]);
+    expect([Date.UTC(2000, 1, 29), Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 2, 1, 9, 5, 7)].map(at)).toEqual([
+      '2000-02-29 00:00:00.000+00',
+      '2024-02-29 23:59:59.999+00',
+      '2100-03-01 09:05:07.000+00',
+    ]);
+  });
+
+  it('array literals: nested arrays, NULL for null and undefined items, dates, objects and other values quoted as text', () => {
+    expect(copyValue([['a', null], []])).toBe('{{"a",NULL},{}}');
+    expect(copyValue([undefined, null])).toBe('{NULL,NULL}');
+    expect(copyValue([new Date(0), { a: 'x"' }, 1, true, 2n])).toBe('{"1970-01-01T00:00:00.000Z","{\\\\"a\\\\":\\\\"x\\\\\\\\\\\\"\\\\"}","1","true","2"}');
+    expect([copyValue(true), copyValue(false), copyValue(12n), copyValue(-1.5), copyValue(undefined), copyValue('')]).toEqual([
+      't',
+      'f',
+      '12',
+      '-1.5',
+      '\\N',
+      '',
+    ]);
+  });
+
+  it('an array literal is escaped for COPY as a whole (a tab inside an item too); no columns is an empty line; other values are their string form', () => {
+    expect(copyValue(['a\tb', 'c\\d'])).toBe('{"a\\tb","c\\\\\\\\d"}');
+    expect(lineEncoder([], {})({})).toBe('\n');
+    expect(copyLine({}, [])).toBe('\n');
+    expect(copyValue(Symbol.for('x'))).toBe('Symbol(x)');
+  });
 });

@@ -39,4 +39,11 @@ describe("which errors are a row's fault", () => {
     expect(statementCaused(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe(false);
     expect(statementCaused(new Error('plain'))).toBe(false);
   });
+
+  it('only a five-character SQLSTATE string with a severity is a server state', () => {
+    const reported = (code: unknown) => Object.assign(new Error('x'), { code, severity: 'ERROR' });
+    for (const code of [23505, 'ECONNRESET', 'X23505', '235050', '2350'])
+      expect([rowCaused(reported(code)), statementCaused(reported(code))], String(code)).toEqual([false, false]);
+    expect([rowCaused(reported('23505')), statementCaused(reported('23505'))]).toEqual([true, true]);
+  });
 });

@@ -33,6 +33,13 @@ describe("a chunk's statements (pure)", () => {
     expect(copyStatement(insert, true)).toBe('COPY "public"."goods" ("sku", "Price") FROM STDIN WITH (FORMAT csv)');
     expect(copyStatement(upsert)).toBe('COPY strata_bulk_stage ("sku", "Price") FROM STDIN');
   });
+
+  it('a write context without an actor or request id sets them empty', () => {
+    expect(chunkSetup({ ...insert, writeContext: {} })).toEqual([
+      'SET LOCAL statement_timeout = 0',
+      { text: "SELECT set_config('strata.actor', $1, true), set_config('strata.request_id', $2, true)", values: ['', ''] },
+    ]);
+  });
 });
 
 describe('badRow: the server complaint about a chunk, pointed at its input line', () => {
@@ -71,6 +78,17 @@ describe('badRow: the server complaint about a chunk, pointed at its input line'
     const own = new StrataError('BULK_BAD_ROW', 'x');
     expect(badRow(own, lines)).toBe(own);
   });
+
+  it('a COPY line of two digits or more; one row without a position is its line; a first row past the chunk; the driver error is the cause', () => {
+    const twelve = LineMap.of(Array.from({ length: 12 }, (_, i) => 101 + i));
+    const cause = serverError('22P02', { where: 'COPY goods, line 12, column price: "x"' });
+    const err = badRow(cause, twelve);
+    expect([err.message, err.details.line, err.cause]).toEqual(['line 112, column price: bad value', 112, cause]);
+    const one = badRow(serverError('23514'), LineMap.of([7]));
+    expect([one.message, one.details.line, one.details.lines]).toEqual(['line 7: check constraint violated', 7, undefined]);
+    const past = badRow(serverError('23505'), lines, [5, 4]);
+    expect([past.message, past.details.lines, past.details.line]).toEqual(['lines 10-21: unique constraint violated', [10, 21], undefined]);
+  });
 });
 
 describe('failure: any other failure of a load', () => {
@@ -83,5 +101,7 @@ describe('failure: any other failure of a load', () => {
     const own = new StrataError('BULK_SOURCE_INVALID', 'mine');
     expect(failure(own)).toBe(own);
     expect(isStrataError(failure(new Error('x')), 'BULK_SOURCE_INVALID')).toBe(true);
+    const fire = new Error('disk on fire');
+    expect(failure(fire).cause).toBe(fire);
   });
 });
