@@ -1,7 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import { ensureStrataSchema } from '../db/index.js';
 import { parseScopes, type Scope } from './scopes.js';
-import { PRINCIPALS_TABLE, TOKENS_TABLE } from './tables.js';
+import { TOKEN_STATE_FUNCTION } from './tables.js';
 import { type PresentedToken, parseToken, secretMatches } from './token.js';
 
 /**
@@ -57,20 +57,8 @@ function decide(presented: PresentedToken, row: Row | undefined, onValid?: (stat
   return { ok: true, principal };
 }
 
-/** The token's row (one statement). */
-const tokenRow = (id: string) => sql<Row>`
-    SELECT t.secret_hash, t.scopes, t.expires_at, coalesce(t.expires_at <= clock_timestamp(), false) AS expired,
-           (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL) AS revoked, p.id AS principal_id, p.name
-      FROM ${sql.raw(TOKENS_TABLE)} t JOIN ${sql.raw(PRINCIPALS_TABLE)} p ON p.id = t.principal_id
-     WHERE t.id = ${id}`;
-
-/** The same row as one JSON value, for a column of another statement (null: no such token). */
-const tokenJson = (id: string) => sql<TokenJson | null>`(
-    SELECT json_build_object('secret_hash', encode(t.secret_hash, 'hex'), 'scopes', t.scopes, 'expires_at', t.expires_at,
-             'expired', coalesce(t.expires_at <= clock_timestamp(), false), 'revoked', (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL),
-             'principal_id', p.id, 'name', p.name)
-      FROM ${sql.raw(TOKENS_TABLE)} t JOIN ${sql.raw(PRINCIPALS_TABLE)} p ON p.id = t.principal_id
-     WHERE t.id = ${id})`;
+/** The token's state as one JSON value (null: no such token), for a column of any statement: evaluated once, in that statement's snapshot. */
+const tokenJson = (id: string) => sql<TokenJson | null>`(SELECT ${sql.raw(TOKEN_STATE_FUNCTION)}(${id}::uuid))`;
 
 interface TokenJson {
   secret_hash: string;
@@ -84,11 +72,24 @@ interface TokenJson {
 
 const TOKEN_COLUMN = 'strata_token';
 
+function rowOf(token: TokenJson | null): Row | undefined {
+  if (!token) return undefined;
+  return {
+    secret_hash: Buffer.from(token.secret_hash, 'hex'),
+    scopes: token.scopes,
+    expires_at: token.expires_at === null ? null : new Date(token.expires_at),
+    expired: token.expired,
+    revoked: token.revoked,
+    principal_id: token.principal_id,
+    name: token.name,
+  };
+}
+
 /** Reads a presented token's row (one statement) and decides it; `onValid` gets the state of a valid one. */
 export async function lookupToken<DB>(db: Kysely<DB>, presented: PresentedToken, onValid?: (state: TokenState) => void): Promise<Authentication> {
   await ensureStrataSchema(db);
-  const { rows } = await tokenRow(presented.id).execute(db);
-  return decide(presented, rows[0], onValid);
+  const { rows } = await sql<{ token: TokenJson | null }>`SELECT ${tokenJson(presented.id)} AS token`.execute(db);
+  return decide(presented, rowOf(rows[0]?.token ?? null), onValid);
 }
 
 /**
@@ -112,18 +113,7 @@ export async function readWithToken<DB, TB extends keyof DB, O>(
   const rows = (await read.select(tokenJson(presented.id).as(TOKEN_COLUMN)).execute()) as (O & Record<typeof TOKEN_COLUMN, TokenJson | null>)[];
   const first = rows[0];
   if (!first) return { auth: await lookupToken(db, presented, onValid), rows: [] };
-  const token = first[TOKEN_COLUMN];
-  const row: Row | undefined = token
-    ? {
-        secret_hash: Buffer.from(token.secret_hash, 'hex'),
-        scopes: token.scopes,
-        expires_at: token.expires_at === null ? null : new Date(token.expires_at),
-        expired: token.expired,
-        revoked: token.revoked,
-        principal_id: token.principal_id,
-        name: token.name,
-      }
-    : undefined;
+  const row = rowOf(first[TOKEN_COLUMN]);
   for (const r of rows) delete (r as Partial<Record<typeof TOKEN_COLUMN, unknown>>)[TOKEN_COLUMN];
   return { auth: decide(presented, row, onValid), rows };
 }

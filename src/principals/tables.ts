@@ -5,6 +5,12 @@ import { defineInternalSteps, strataTable } from '../db/index.js';
 export const PRINCIPALS_TABLE = strataTable('principals');
 /** `strata.api_tokens`: one row per issued token, holding only the SHA-256 of its secret. */
 export const TOKENS_TABLE = strataTable('api_tokens');
+/**
+ * `strata.token_state(id)`: a token's row as JSON (null: no such token), what every token check
+ * reads. A PL/pgSQL function so that its plan is kept per connection instead of planned on every
+ * request (#32); STABLE, so it reads in the snapshot of the statement that calls it.
+ */
+export const TOKEN_STATE_FUNCTION = strataTable('token_state');
 
 /**
  * The role a principal's transactions run as when the login role would bypass row-level security
@@ -58,6 +64,21 @@ defineInternalSteps([
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
             END;
           END IF;
+        END $$`)
+        .execute(db);
+    },
+  },
+  {
+    id: 'principals/3-token-state',
+    async up(db) {
+      await sql
+        .raw(`CREATE OR REPLACE FUNCTION ${TOKEN_STATE_FUNCTION}(token_id uuid) RETURNS json LANGUAGE plpgsql STABLE AS $$
+        BEGIN
+          RETURN (SELECT json_build_object('secret_hash', encode(t.secret_hash, 'hex'), 'scopes', t.scopes, 'expires_at', t.expires_at,
+                    'expired', coalesce(t.expires_at <= clock_timestamp(), false), 'revoked', (t.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL),
+                    'principal_id', p.id, 'name', p.name)
+                    FROM ${TOKENS_TABLE} t JOIN ${PRINCIPALS_TABLE} p ON p.id = t.principal_id
+                   WHERE t.id = token_id);
         END $$`)
         .execute(db);
     },
