@@ -83,6 +83,12 @@ describe('LineMap (the input line of each row of a chunk)', () => {
         String(lines),
       ).toEqual(lines);
       expect([...map]).toEqual(lines);
+      const appended = new LineMap();
+      for (const line of lines) appended.append(LineMap.of([line]));
+      expect(
+        lines.map((_, i) => appended.lineOf(i)),
+        `appended ${lines}`,
+      ).toEqual(lines);
     }
   });
 });
