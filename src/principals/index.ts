@@ -16,6 +16,6 @@ export {
 } from './render.js';
 export { ALL_SCOPES, isScope, parseScopes, SCOPES, type Scope } from './scopes.js';
 export { PRINCIPAL_ROLE } from './tables.js';
-export { TOKEN_PREFIX } from './token.js';
+export { type PresentedToken, TOKEN_PREFIX } from './token.js';
 export { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js';
 export { type IssuedToken, type IssueTokenOptions, issueToken, listTokens, revokeToken, type TokenInfo } from './tokens.js';

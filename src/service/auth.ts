@@ -6,6 +6,7 @@ import {
   type Authentication,
   createRateLimiter,
   hasScope,
+  type PresentedToken,
   type Principal,
   presentedToken,
   type RateLimitOptions,
@@ -77,8 +78,17 @@ export type CheckedRead = <DB, TB extends keyof DB, O>(request: FastifyRequest, 
  * or malformed one is refused at once, before the route).
  */
 export function deferrable(tokens: TokenCache): (request: FastifyRequest) => boolean {
-  return (request) => tokens.fusedReads && typeof presentedToken(request.headers.authorization) !== 'string';
+  return (request) => {
+    if (!tokens.fusedReads) return false;
+    const presented = presentedToken(request.headers.authorization);
+    if (typeof presented === 'string') return false;
+    deferredTokens.set(request, presented);
+    return true;
+  };
 }
+
+/** The token a deferred request presented, parsed (and its secret hashed) once. */
+const deferredTokens = new WeakMap<FastifyRequest, PresentedToken>();
 
 /**
  * The routes' reads (`deferAccess` routes): when the request's check was deferred, the read and the
@@ -89,8 +99,8 @@ export function deferrable(tokens: TokenCache): (request: FastifyRequest) => boo
 export function checkedRead(tokens: TokenCache, access: BearerAccess): CheckedRead {
   return async (request, read) => {
     if (!accessDeferred(request)) return read.execute();
-    const presented = presentedToken(request.headers.authorization);
-    if (typeof presented === 'string') {
+    const presented = deferredTokens.get(request);
+    if (!presented) {
       await settleAccess(request);
       return read.execute();
     }
