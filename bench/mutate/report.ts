@@ -204,7 +204,9 @@ function markdown(groups: readonly GroupResult[], date: string, notRun: readonly
         `| ${g.name} | ${g.modules.join(', ')} | ${g.counts.mutants} | ${g.counts.killed} | ${g.counts.timeout} | ${g.counts.survived} | ${g.counts.noCoverage} | ${g.counts.ignored ?? 0} | ${g.score ?? '-'}% | ${g.date.slice(0, 16).replace('T', ' ')}${g.seconds !== undefined ? `, ${g.seconds} s, concurrency ${g.concurrency}` : ''} |`,
     ),
     '',
-    'Score: killed or timed out, over killed, timed out, survived and not covered.',
+    'Score: killed or timed out, over killed, timed out, survived and not covered. Run: when the group last ran and how long it took;',
+    "a run after a group's first tests only the mutants whose code or tests changed (Stryker's incremental mode, reports/ is not",
+    'committed) and carries the others\' results over, so its time is not the time of a full run (`npm run mutate -- --force` reruns all).',
     '',
     ...(notRun.length > 0
       ? [

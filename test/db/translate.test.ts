@@ -25,6 +25,8 @@ describe('translatePostgresError (pure)', () => {
       'ROW_SECURITY_REFUSED',
     );
     expect(translatePostgresError({ code: '42501', message: 'permission denied for table accounts' }).code).toBe('DATABASE_ERROR');
+    // Another SQLSTATE naming row-level security is no refused row: COPY into a table with a policy is not supported (0A000).
+    expect(translatePostgresError({ code: '0A000', message: 'COPY FROM not supported with row-level security' }).code).toBe('DATABASE_ERROR');
   });
 
   it('network failures are CONNECTION_FAILED while connecting and CONNECTION_LOST afterwards', () => {
