@@ -206,7 +206,7 @@ function markdown(groups: readonly GroupResult[], date: string, notRun: readonly
     '',
     'Score: killed or timed out, over killed, timed out, survived and not covered. Run: when the group last ran and how long it took;',
     "a run after a group's first tests only the mutants whose code or tests changed (Stryker's incremental mode, reports/ is not",
-    'committed) and carries the others\' results over, so its time is not the time of a full run (`npm run mutate -- --force` reruns all).',
+    "committed) and carries the others' results over, so its time is not the time of a full run (`npm run mutate -- --force` reruns all).",
     '',
     ...(notRun.length > 0
       ? [
