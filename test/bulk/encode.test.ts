@@ -101,4 +101,9 @@ describe('COPY text encoding', () => {
     expect(copyLine({}, [])).toBe('\n');
     expect(copyValue(Symbol.for('x'))).toBe('Symbol(x)');
   });
+
+  it('a value made only of characters to escape is escaped too, as text and as an array item', () => {
+    expect([copyValue('\t'), copyValue('\\'), copyValue(['"', '\\'])]).toEqual(['\\t', '\\\\', '{"\\\\"","\\\\\\\\"}']);
+    expect(lineEncoder(['a', 'b'], { a: 'x', b: ['y'] })({ a: '\n', b: ['"'] })).toBe('\\n\t{"\\\\""}\n');
+  });
 });

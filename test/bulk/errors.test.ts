@@ -6,7 +6,7 @@ const serverError = (code: string) => Object.assign(new pg.DatabaseError('x', 1,
 
 describe("which errors are a row's fault", () => {
   it('data, constraint and trigger errors are; permissions, missing objects, read-only or aborted transactions, timeouts, locks, deadlocks, lost connections and socket errors are not', () => {
-    for (const code of ['22P02', '23514', '23505', '23503', '23502', 'P0001', 'P0004', '22P04', '27000', '44000'])
+    for (const code of ['22P02', '23514', '23505', '23503', '23502', 'P0001', 'P0004', '22P04', '27000', '44000', 'SH001'])
       expect(rowCaused(serverError(code)), code).toBe(true);
     for (const code of [
       '42501',
@@ -34,7 +34,7 @@ describe("which errors are a row's fault", () => {
   });
 
   it("a statement's own fault (export --where): anything the server reports but connection, rollback, resource, lock, timeout and internal errors", () => {
-    for (const code of ['42703', '42601', '42501', '22P02', '23505', 'P0001']) expect(statementCaused(serverError(code)), code).toBe(true);
+    for (const code of ['42703', '42601', '42501', '22P02', '23505', 'P0001', '42P08']) expect(statementCaused(serverError(code)), code).toBe(true);
     for (const code of ['57014', '55P03', '40P01', '40001', '08006', '53200', '58030', 'XX000']) expect(statementCaused(serverError(code)), code).toBe(false);
     expect(statementCaused(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe(false);
     expect(statementCaused(new Error('plain'))).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineMap } from '../../src/bulk/line-map.js';
-import { DoneLines } from '../../src/bulk/progress.js';
+import { DoneLines, NOTHING_DONE } from '../../src/bulk/progress.js';
 
 describe('DoneLines (which input lines an earlier run committed)', () => {
   it('answers for lines inside and between committed ranges, in any order', () => {
@@ -43,6 +43,7 @@ describe('DoneLines (which input lines an earlier run committed)', () => {
 
   it('with no ranges, nothing is done', () => {
     expect(new DoneLines([], 0).has(1)).toBe(false);
+    expect([NOTHING_DONE.has(1), NOTHING_DONE.has(2), NOTHING_DONE.rejectedSeen, NOTHING_DONE.rows]).toEqual([false, false, 0, 0]);
   });
 });
 

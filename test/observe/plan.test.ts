@@ -118,4 +118,26 @@ describe('renderPlan with ANALYZE and scrubPlan (pure)', () => {
       Output: ['v2', '12 monkeys', '$5', '3.2', '$6 + $6'],
     });
   });
+
+  it('every detail a plan node may carry is shown under it, in a fixed order', () => {
+    expect(
+      renderPlan(
+        {
+          'Node Type': 'Nested Loop',
+          'Join Filter': '(a.x < b.y)',
+          Plans: [{ 'Node Type': 'Bitmap Heap Scan', 'Recheck Cond': '(x = 1)', 'Hash Cond': '(h)', 'Index Cond': '(i)', Filter: '(f)', 'Sort Key': 's' }],
+        },
+        false,
+      ).split('\n'),
+    ).toEqual([
+      '   Nested Loop (cost=0.00 rows=0)',
+      '     Join Filter: (a.x < b.y)',
+      '     Bitmap Heap Scan (cost=0.00 rows=0)',
+      '       Index Cond: (i)',
+      '       Filter: (f)',
+      '       Hash Cond: (h)',
+      '       Recheck Cond: (x = 1)',
+      '       Sort Key: s',
+    ]);
+  });
 });

@@ -52,4 +52,13 @@ describe('list cursors by example', () => {
     for (const value of ['0000-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '2026-02-31T00:00:00.000Z', '2026-13-01T00:00:00.000Z'])
       expect(refusal(encode(['-deleted', value, ID]), '-deleted'), value).toEqual(MALFORMED);
   });
+
+  it('the id is a whole UUID, nothing before or after it; deleted sorts both ways', () => {
+    expect(refusal(encode(['price', '5', `x${ID}`]), 'price')).toEqual(MALFORMED);
+    expect(refusal(encode(['price', '5', `${ID}x`]), 'price')).toEqual(MALFORMED);
+    for (const sort of ['deleted', '-deleted'] as const) {
+      const cursor = { sort, value: '2026-01-01T00:00:00.000Z', id: ID };
+      expect(decodeCursor(encodeCursor(cursor), sort)).toEqual(cursor);
+    }
+  });
 });
