@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo } from '../../src/db/index.js';
 import { changedGuard, rules, type UpdateValue } from '../../src/upsert/render.js';
-import { mergeStatement, nativeStatement } from '../../src/upsert/strategies.js';
+import { keyText, mergeStatement, nativeStatement } from '../../src/upsert/strategies.js';
 import type { UpsertTarget } from '../../src/upsert/target.js';
 import { compiled } from '../support/compile.js';
 
@@ -123,5 +123,11 @@ describe('upsert statements on a table without soft deletes, and the guard alone
     expect(compiled(changedGuard([['name', 'incoming'], counted], 't', 's')).sql).toBe('true');
     expect(compiled(changedGuard([counted, ['name', 'incoming']], 't', 's')).sql).toBe('true');
     expect(compiled(changedGuard([['name', 'incoming']], 't', 's')).sql).toBe('ROW(t."name") IS DISTINCT FROM ROW(s."name")');
+  });
+});
+
+describe('keyText (pure): one text per key, to match rows read back to rows sent', () => {
+  it('joins the key columns with NUL, a date as its ISO instant, anything else as its string', () => {
+    expect(keyText({ sku: 'A-1', at: new Date(0), n: 5n, x: 'ignored' }, ['sku', 'at', 'n'])).toBe('A-1\u00001970-01-01T00:00:00.000Z\u00005');
   });
 });
