@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { openPostgres } from '../src/db/index.js';
+import { createPrincipal, issueToken } from '../src/principals/index.js';
 import { findProduct, insertProduct, listProducts } from '../src/service/catalog/store.js';
 import { buildApp, migrateService, type ServiceDatabase } from '../src/service/index.js';
 import { benchDatabase } from './lib/database.js';
@@ -60,26 +61,33 @@ export default async function bench(): Promise<void> {
       });
       ids.push(row.id);
     }
-    const app = await buildApp({ database, logger: false });
+    // Every route needs a token since #23: both sides send the same one and declare the same scope.
+    // The token is cached (checked once, not per request) so both sides make one round trip: without
+    // the cache the DTO reads carry the check in their own statement (#32) and the raw routes would
+    // pay a statement of their own, which is not the boundary's cost. The rate limit is off (429s).
+    const principal = await createPrincipal(db, `bench-boundary-${Date.now()}`);
+    const { token } = await issueToken(db, { principal: principal.id, scopes: ['catalog:read'] });
+    const app = await buildApp({ database, logger: false, rateLimit: false, tokenCacheMs: 600_000 });
+    const READ = { config: { scope: 'catalog:read' } } as const;
     const one = async (id: string) => findProduct(db, id);
     const page = async () => {
       const result = await listProducts(db, { sort: 'created', limit: 50 });
       return { items: result.rows, next_cursor: result.nextCursor };
     };
-    app.get('/raw-json/products/:id', async (request, reply) =>
+    app.get('/raw-json/products/:id', READ, async (request, reply) =>
       reply.type('application/json').send(JSON.stringify(await one((request.params as { id: string }).id), bigintSafe)),
     );
-    app.get('/raw-json/products', async (_request, reply) => reply.type('application/json').send(JSON.stringify(await page(), bigintSafe)));
-    app.get('/raw/products/:id', { schema: { response: { 200: RAW_ROW } } }, async (request) => one((request.params as { id: string }).id));
+    app.get('/raw-json/products', READ, async (_request, reply) => reply.type('application/json').send(JSON.stringify(await page(), bigintSafe)));
+    app.get('/raw/products/:id', { ...READ, schema: { response: { 200: RAW_ROW } } }, async (request) => one((request.params as { id: string }).id));
     app.get(
       '/raw/products',
-      { schema: { response: { 200: { type: 'object', properties: { items: { type: 'array', items: RAW_ROW }, next_cursor: nullable('string') } } } } },
+      { ...READ, schema: { response: { 200: { type: 'object', properties: { items: { type: 'array', items: RAW_ROW }, next_cursor: nullable('string') } } } } },
       page,
     );
     await app.ready();
     const get = (url: string) => () =>
       throughput(REQUESTS, CONCURRENCY, async (i) => {
-        const res = await app.inject({ method: 'GET', url: url.replace(':id', ids[i % ids.length] ?? '') });
+        const res = await app.inject({ method: 'GET', url: url.replace(':id', ids[i % ids.length] ?? ''), headers: { authorization: `Bearer ${token}` } });
         if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
       });
     const s = await measureRounds(ROUNDS, {
@@ -123,6 +131,7 @@ export default async function bench(): Promise<void> {
         `${REQUESTS} requests per round, ${CONCURRENCY} in flight, ${PRODUCTS} products; per-round ratios (same serializer): one ${spread(roundRatios(s.dtoOne, s.rawOne), 3)}, list ${spread(roundRatios(s.dtoList, s.rawList), 3)}.`,
         'DTO path: zod-validated params/query, explicit row -> DTO mapping, schema-driven serialization (Fastify response schema, fast-json-stringify) with If-Match/ETag headers.',
         'Raw rows, same serializer: the same store query, the whole row (internal columns included: what the boundary prevents) serialized by Fastify from a response schema of the table, as the DTO path is. This is the baseline of the checks: the difference is the boundary, not the serializer.',
+        'Every request carries the same bearer token (scope catalog:read) and every route declares that scope, as the service requires since #23; the per-principal rate limit is off. The DTO reads check the token inside their own statement (#32), the raw routes in a statement of their own before the query, so the DTO side makes one round trip and the raw side two.',
         'Raw rows, JSON.stringify: the same rows serialized with JSON.stringify (bigint replaced), shown for comparison (the baseline of earlier runs of this benchmark, where the serializer, not the boundary, made the difference).',
       ],
     });
