@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { ErrorPhase, StrataError } from './errors.js';
 import type { QueryObserver } from './observer.js';
+import type { ErrorTranslator } from './translating-dialect.js';
 
 /**
  * One statement on one of the pool's connections, without Kysely's query pipeline: for a
@@ -19,12 +19,7 @@ export function directQuery<DB>(db: Kysely<DB>): DirectQuery | undefined {
 }
 
 /** Registers the direct query of a Kysely instance strata opened over `pool`. */
-export function rememberDirectQuery<DB>(
-  db: Kysely<DB>,
-  pool: pg.Pool,
-  translate: (err: unknown, phase: ErrorPhase) => Promise<StrataError>,
-  observer: QueryObserver | undefined,
-): void {
+export function rememberDirectQuery<DB>(db: Kysely<DB>, pool: pg.Pool, translate: ErrorTranslator, observer: QueryObserver | undefined): void {
   const query: DirectQuery = async <R>(text: string, values: readonly unknown[]) => {
     const started = observer ? performance.now() : 0;
     let client: pg.PoolClient;

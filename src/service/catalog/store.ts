@@ -40,12 +40,15 @@ export function insertProduct(db: Db, input: NewProduct): Promise<ProductRow> {
     .executeTakeFirstOrThrow();
 }
 
-/** A live product; with `forUpdate`, its row stays locked until the transaction ends. */
+/** Every column of the live products (the catalog reads' SELECT). */
+const productsSelect = (db: Db) => db.selectFrom('products').selectAll();
+
 /** The SELECT of a product's live row (what `findProduct` runs). */
 export function productQuery(db: Db, id: string) {
-  return db.selectFrom('products').selectAll().where('id', '=', id);
+  return productsSelect(db).where('id', '=', id);
 }
 
+/** A live product; with `forUpdate`, its row stays locked until the transaction ends. */
 export function findProduct(db: Db, id: string, options: { readonly forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
   const query = productQuery(db, id);
   return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
@@ -85,8 +88,6 @@ const SORT_COLUMN = { created: 'id', price: 'price', name: 'name' } as const;
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
-
-const productsSelect = (db: Db) => db.selectFrom('products').selectAll();
 
 /** Keyset pagination in a stable order: the sort column, then id. `run` executes the page's SELECT (default: as it is). */
 export async function listProducts(
