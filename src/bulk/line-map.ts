@@ -15,30 +15,24 @@ export class LineMap {
   }
 
   push(line: number): void {
-    const last = this.ends.length - 1;
-    if (last >= 0 && this.ends[last] === line - 1) this.ends[last] = line;
-    else {
-      this.starts.push(line);
-      this.ends.push(line);
-      this.offsets.push(this.size);
-    }
-    this.size++;
+    this.pushRun(line, line);
   }
 
   /** Adds every line of `other`, in order (a run that continues this map's last one joins it). */
   append(other: LineMap): void {
-    for (let i = 0; i < other.starts.length; i++) {
-      const start = other.starts[i] ?? 0;
-      const end = other.ends[i] ?? 0;
-      const last = this.ends.length - 1;
-      if (last >= 0 && this.ends[last] === start - 1) this.ends[last] = end;
-      else {
-        this.starts.push(start);
-        this.ends.push(end);
-        this.offsets.push(this.size);
-      }
-      this.size += end - start + 1;
+    for (let i = 0; i < other.starts.length; i++) this.pushRun(other.starts[i] ?? 0, other.ends[i] ?? 0);
+  }
+
+  /** Adds the lines `start`..`end`: they extend the last run when they continue it, else start one. */
+  private pushRun(start: number, end: number): void {
+    const last = this.ends.length - 1;
+    if (last >= 0 && this.ends[last] === start - 1) this.ends[last] = end;
+    else {
+      this.starts.push(start);
+      this.ends.push(end);
+      this.offsets.push(this.size);
     }
+    this.size += end - start + 1;
   }
 
   *[Symbol.iterator](): Iterator<number> {
