@@ -3,6 +3,7 @@ import { introspect, quoteIdent as q } from '../db/index.js';
 import { type LockPolicy, retryOnLockTimeout } from './locks.js';
 import { MIGRATION_BACKFILL_ROWS } from './metrics.js';
 import { BACKFILL_SETTING } from './names.js';
+import { withSessionSettings } from './session-settings.js';
 import type { Step } from './steps.js';
 import { STEPS } from './tables.js';
 
@@ -78,14 +79,13 @@ export async function runBackfill<DB>(
   // version); synchronous_commit off: a batch's commit does not wait for its WAL to reach disk. A crash
   // can lose the last batches, but each with its checkpoint (same statement), so the rerun redoes them;
   // an application commit that follows flushes the WAL before it anyway.
-  const { rows: previous } = await sql<{ lock: string; statement: string; sync: string; backfill: string }>`
-    SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement,
-           current_setting('synchronous_commit') AS sync, coalesce(current_setting(${BACKFILL_SETTING}, true), '') AS backfill`.execute(db);
-  const settings = (lock: string, statement: string, sync: string, backfill: string) =>
-    sql`SELECT set_config('lock_timeout', ${lock}, false), set_config('statement_timeout', ${statement}, false),
-               set_config('synchronous_commit', ${sync}, false), set_config(${BACKFILL_SETTING}, ${backfill}, false)`.execute(db);
-  await settings(`${policy.lockTimeoutMs}ms`, `${policy.statementTimeoutMs}ms`, 'off', backfilled);
-  try {
+  const session = {
+    lock_timeout: `${policy.lockTimeoutMs}ms`,
+    statement_timeout: `${policy.statementTimeoutMs}ms`,
+    synchronous_commit: 'off',
+    [BACKFILL_SETTING]: backfilled,
+  };
+  await withSessionSettings(db, session, async () => {
     for (;;) {
       const began = performance.now();
       const batch = await retryOnLockTimeout(db, step.description, [table], policy, 'start', async () => {
@@ -114,8 +114,5 @@ export async function runBackfill<DB>(
       const pause = backfillPause(options, batch.visited, performance.now() - began);
       if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     }
-  } finally {
-    const was = previous[0];
-    if (was) await settings(was.lock, was.statement, was.sync, was.backfill);
-  }
+  });
 }

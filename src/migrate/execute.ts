@@ -5,6 +5,7 @@ import { alterSoftDeleteTable } from '../softdelete/index.js';
 import { type BackfillOptions, runBackfill } from './backfill.js';
 import { type LockPolicy, lockedTransaction, relationsOf, retryOnLockTimeout } from './locks.js';
 import { MIGRATION_STEPS } from './metrics.js';
+import { withSessionSettings } from './session-settings.js';
 import type { Phase, Step } from './steps.js';
 import { STEPS } from './tables.js';
 import { renderVersionViews } from './views.js';
@@ -86,20 +87,9 @@ async function concurrentStep<DB>(ctx: StepContext<DB>, index: number, step: Ext
   await markDone(ctx.db, ctx.name, ctx.phase, index);
 }
 
-/**
- * Session-level timeouts around a statement that cannot run in a transaction block, put back as
- * they were afterwards (on a direct connection the session carries the pool's statement timeout).
- */
-async function withSessionTimeouts<DB, T>(ctx: StepContext<DB>, fn: () => Promise<T>): Promise<T> {
-  const { rows } = await sql<{ lock: string; statement: string }>`
-    SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement,
-           set_config('lock_timeout', ${`${ctx.policy.lockTimeoutMs}ms`}, false), set_config('statement_timeout', '0', false)`.execute(ctx.db);
-  const before = rows[0] as { lock: string; statement: string };
-  try {
-    return await fn();
-  } finally {
-    await sql`SELECT set_config('lock_timeout', ${before.lock}, false), set_config('statement_timeout', ${before.statement}, false)`.execute(ctx.db);
-  }
+/** Session-level timeouts around a statement that cannot run in a transaction block. */
+function withSessionTimeouts<DB, T>(ctx: StepContext<DB>, fn: () => Promise<T>): Promise<T> {
+  return withSessionSettings(ctx.db, { lock_timeout: `${ctx.policy.lockTimeoutMs}ms`, statement_timeout: '0' }, fn);
 }
 
 async function viewsStep<DB>(ctx: StepContext<DB>, index: number, step: Extract<Step, { kind: 'views' }>): Promise<void> {
