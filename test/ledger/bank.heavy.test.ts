@@ -62,7 +62,9 @@ describe('bank test: backends terminated and client timeouts resent with the sam
       expect(result.applied, summary(result)).toBeGreaterThan(0);
       expect(result.violations, summary(result)).toBe(0);
       expect(result.check.ok).toBe(true);
-      expect(result.resends, summary(result)).toBeGreaterThan(0);
+      // The faults reached the strategy: as a resend by the client, or as a retry inside strata (a
+      // terminated backend under a fast strategy is retried before the client's timeout runs out).
+      expect(result.resends + result.retries, summary(result)).toBeGreaterThan(0);
     },
     300_000,
   );
